@@ -1,0 +1,52 @@
+/*
+ * ctl.h - secagentctl, the local administrator's command line.
+ *
+ * Commands are written against struct ctl_cert and plain strings, so that
+ * what they print is the same whichever way they reach the store.
+ */
+#ifndef CTL_H
+#define CTL_H
+
+#include <stdio.h>
+#include <time.h>
+
+#include "../../src/sa_store.h"
+
+/* One certificate as the commands print it; strings owned. */
+struct ctl_cert {
+	char *list;
+	char fingerprint[SA_FP_HEX_LEN + 1];
+	char *subject;
+	char *issuer;
+	time_t not_before;
+	time_t not_after;
+	long days_to_expiry;
+	char *status;
+	char *origin;
+	int rejected;
+	char *reason;		/* Invalid only, else NULL */
+	char *peer;		/* Invalid only, may be NULL */
+	time_t first_seen;
+	time_t last_seen;
+	unsigned long long seen_count;
+	struct sa_details details;	/* "show" only */
+	int has_details;
+	char *pem;		/* "show" only */
+};
+
+void ctl_cert_clear(struct ctl_cert *c);
+/* Fills c from a store entry (details too when details is non-zero). */
+int ctl_cert_from_entry(struct ctl_cert *c, const struct sa_entry *e,
+    time_t now, int details);
+
+/* ctl_output.c */
+void ctl_print_list(FILE *f, const struct ctl_cert *certs, size_t n, int json);
+void ctl_print_show(FILE *f, const struct ctl_cert *c, int json);
+void ctl_print_results(FILE *f, const struct sa_txn_result *r, size_t n,
+    int json);
+void ctl_json_string(FILE *f, const char *s);
+
+/* ctl_tls.c: a TLS connection to host:port under the store's policy */
+int ctl_check_server(struct sa_store *st, const char *target, int json);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * sa_tls.h - the TLS check of DESIGN.md, for any TLS client of the device.
+ *
+ *   rejected fingerprint          -> refuse ("rejected")
+ *   fingerprint in CA or Server   -> accept (pinned: no host name check)
+ *   chain verifies to a CA entry  -> accept (host name checked)
+ *   accept-all on                 -> accept
+ *   otherwise the leaf is recorded in Invalid with the peer and the reason,
+ *   and the connection is refused.
+ *
+ * The chain is verified by OpenSSL (X509_verify_cert: chain building, time
+ * and host name checks) against an X509_STORE made for each check from the
+ * CA list as it is at that moment, so a change of the lists takes effect
+ * on the very next connection.
+ */
+#ifndef SA_TLS_H
+#define SA_TLS_H
+
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "sa_store.h"
+
+struct sa_tls_verdict {
+	int accepted;
+	enum sa_reason reason;	/* why it was refused */
+	const char *how;	/* accepted: "pinned", "trusted-chain", "accept-all" */
+	unsigned char fp[SA_FP_LEN];	/* the leaf's */
+	int x509_error;		/* OpenSSL's verify error, 0 if none */
+	char detail[256];	/* OpenSSL's words for it */
+};
+
+/*
+ * Runs the check on a peer's leaf certificate and the intermediates it sent
+ * (untrusted, may be NULL).  host: the name the client asked for (NULL: no
+ * host name check); peer: "host:port" to record with an Invalid entry.
+ * Returns 0 with *v filled (accepted or not), or an error code when the
+ * check itself could not run (recording failed, out of memory).
+ */
+int sa_tls_check(struct sa_store *st, X509 *leaf, STACK_OF(X509) *untrusted,
+    const char *host, const char *peer, struct sa_tls_verdict *v,
+    char *err, size_t errlen);
+
+/*
+ * Makes the check the certificate verification of ctx (SSL_VERIFY_PEER and
+ * SSL_CTX_set_cert_verify_callback).  st must outlive ctx.
+ */
+int sa_tls_install(struct sa_store *st, SSL_CTX *ctx);
+
+/* Per connection, before the handshake: host to check, peer to record. */
+int sa_tls_set_peer(SSL *ssl, const char *host, const char *peer);
+
+/* The verdict of the check run on ssl's handshake, or NULL. */
+const struct sa_tls_verdict *sa_tls_get_verdict(SSL *ssl);
+
+#endif
