@@ -155,24 +155,31 @@ store_issuer(struct sa_txn *t, const struct sa_node *n)
  * on import); BAD_SIGNATURE when issuers are known but none verifies it.
  */
 static enum sa_reason
-check_signature(struct sa_txn *t, const struct sa_parsed_set *set, X509 *x)
+check_signature(struct sa_txn *t, const struct sa_op *op, X509 *x)
 {
 	const X509_NAME *iname = X509_get_issuer_name(x);
 	const struct sa_node *n;
+	size_t lo = 0, hi = op->certs.n, mid;
 	unsigned long h;
 	int ok = 1, candidates = 0;
-	size_t i;
 	X509 *c;
 
-	for (i = 0; i < set->n; i++) {
-		c = set->certs[i].x509;
+	h = X509_NAME_hash_ex(iname, NULL, NULL, &ok);
+	while (lo < hi) {	/* the first of the file with that subject hash */
+		mid = lo + (hi - lo) / 2;
+		if (op->subjects[mid].hash < h)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < op->certs.n && op->subjects[lo].hash == h; lo++) {
+		c = op->certs.certs[op->subjects[lo].index].x509;
 		if (X509_NAME_cmp(X509_get_subject_name(c), iname) != 0)
 			continue;
 		candidates++;
 		if (X509_verify(x, X509_get0_pubkey(c)) == 1)
 			return SA_REASON_NONE;
 	}
-	h = X509_NAME_hash_ex(iname, NULL, NULL, &ok);
 	for (n = sa_subject_index_first(&t->st->ca_subjects, h); n != NULL;
 	    n = n->hnext) {
 		if (n->e.subject_hash != h || view_find(t, n->e.fp) != n ||
@@ -187,13 +194,13 @@ check_signature(struct sa_txn *t, const struct sa_parsed_set *set, X509 *x)
 }
 
 static enum sa_reason
-import_check(struct sa_txn *t, const struct sa_parsed_set *set, X509 *x)
+import_check(struct sa_txn *t, const struct sa_op *op, X509 *x)
 {
 	if (X509_cmp_time(X509_get0_notBefore(x), &t->now) > 0)
 		return SA_REASON_NOT_YET_VALID;
 	if (X509_cmp_time(X509_get0_notAfter(x), &t->now) < 0)
 		return SA_REASON_EXPIRED;
-	return check_signature(t, set, x);
+	return check_signature(t, op, x);
 }
 
 static struct sa_node *
@@ -230,7 +237,7 @@ plan_import(struct sa_txn *t, const struct sa_op *op, enum sa_cause cause)
 				return r;
 			continue;
 		}
-		reason = import_check(t, &op->certs, p->x509);
+		reason = import_check(t, op, p->x509);
 		if (reason != SA_REASON_NONE && cur != NULL) {
 			if ((r = add_result(t, p->fp, SA_LIST_INVALID,
 			    cur->e.reason, 1)) != 0)

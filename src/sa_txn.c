@@ -37,7 +37,37 @@ op_clear(struct sa_op *op)
 		free(op->value);
 	}
 	free(op->peer);
+	free(op->subjects);
 	sa_parsed_set_clear(&op->certs);
+}
+
+static int
+subject_ref_cmp(const void *a, const void *b)
+{
+	const struct sa_subject_ref *x = a, *y = b;
+
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+/* Indexes a file's certificates by subject, so that issuer lookups in a
+ * bundle of n certificates cost O(log n), not O(n). */
+static int
+index_subjects(struct sa_op *op)
+{
+	size_t i;
+	int ok = 1;
+
+	if (op->certs.n == 0)
+		return 0;
+	if ((op->subjects = calloc(op->certs.n, sizeof(*op->subjects))) == NULL)
+		return SA_ERR_NOMEM;
+	for (i = 0; i < op->certs.n; i++) {
+		op->subjects[i].hash = X509_NAME_hash_ex(
+		    X509_get_subject_name(op->certs.certs[i].x509), NULL, NULL, &ok);
+		op->subjects[i].index = i;
+	}
+	qsort(op->subjects, op->certs.n, sizeof(*op->subjects), subject_ref_cmp);
+	return 0;
 }
 
 void
@@ -94,6 +124,11 @@ push_certs(struct sa_txn *t, enum sa_op_kind kind, struct sa_parsed_set *set,
 	op->origin = origin;
 	set->certs = NULL;
 	set->n = 0;
+	if (index_subjects(op) != 0) {
+		op_clear(op);
+		t->nops--;
+		return sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
+	}
 	return 0;
 }
 

@@ -19,6 +19,12 @@ enum sa_op_kind {
 	OP_SET, OP_RESTORE, OP_RECORD, OP_CLEAR, OP_EXPIRE, OP_WARN,
 };
 
+/* A certificate of a file by the hash of its subject (issuer lookups). */
+struct sa_subject_ref {
+	unsigned long hash;
+	size_t index;
+};
+
 struct sa_op {
 	enum sa_op_kind kind;
 	unsigned char fp[SA_FP_LEN];
@@ -28,6 +34,7 @@ struct sa_op {
 	enum sa_setting setting;
 	char *value;			/* OP_SET (wiped when freed) */
 	struct sa_parsed_set certs;	/* IMPORT, RESTORE, ADD, RECORD */
+	struct sa_subject_ref *subjects; /* certs by subject hash, sorted */
 	enum sa_reason reason;		/* RECORD */
 	char *peer;			/* RECORD */
 };
