@@ -122,15 +122,15 @@ load_apply(struct sa_store *st, struct sa_rec *rec, const char *file)
 	char e[160];
 
 	switch (rec->op) {
-	case SA_OP_PUT:
-	case SA_OP_DEL:
-		old = sa_store_find_node(st, rec->op == SA_OP_PUT ?
+	case SA_REC_PUT:
+	case SA_REC_DEL:
+		old = sa_store_find_node(st, rec->op == SA_REC_PUT ?
 		    rec->node->e.fp : rec->fp);
 		if (old != NULL) {
 			sa_vec_remove(&st->lists[old->e.list], old->e.fp);
 			sa_node_free(old);
 		}
-		if (rec->op == SA_OP_DEL)
+		if (rec->op == SA_REC_DEL)
 			return 0;
 		vec = &st->lists[rec->node->e.list];
 		if (sa_vec_reserve(vec, 1) != 0)
@@ -142,7 +142,7 @@ load_apply(struct sa_store *st, struct sa_rec *rec, const char *file)
 			sa_vec_insert(vec, rec->node);
 		rec->node = NULL;
 		return 0;
-	case SA_OP_SET:
+	case SA_REC_SET:
 		if (sa_setting_from_name(rec->name, &s) != 0) {
 			sa_store_warn(st, "%s: unknown setting \"%s\" skipped",
 			    file, rec->name);
@@ -175,13 +175,13 @@ load_frame(struct sa_store *st, const unsigned char *p, size_t n,
 	int r, first = 1;
 
 	while ((r = sa_rec_read(p, n, &off, &rec, &why)) == 0) {
-		if (first && rec.op == SA_OP_SEQ) {
+		if (first && rec.op == SA_REC_SEQ) {
 			*seq = rec.u64;
 			if (rec.u64 <= min_seq) {
 				sa_rec_clear(&rec);
 				return 0;
 			}
-		} else if (rec.op == SA_OP_END) {
+		} else if (rec.op == SA_REC_END) {
 			*ended = 1;
 		} else if ((r = load_apply(st, &rec, file)) != 0) {
 			sa_rec_clear(&rec);
@@ -364,7 +364,7 @@ sa_journal_append(struct sa_store *st, uint64_t seq,
 		    "the state directory is read-only after a write error; "
 		    "restart to recover");
 	start = sa_frame_begin(&b);
-	sa_rec_seq(&b, SA_OP_SEQ, seq);
+	sa_rec_seq(&b, SA_REC_SEQ, seq);
 	for (i = 0; i < nchanges; i++) {
 		if (changes[i].new != NULL)
 			sa_rec_put(&b, &changes[i].new->e);
@@ -416,7 +416,7 @@ write_snapshot(struct sa_store *st, int fd, off_t *total)
 	int l, r = 0;
 
 	start = sa_frame_begin(&b);
-	sa_rec_seq(&b, SA_OP_SEQ, st->seq);
+	sa_rec_seq(&b, SA_REC_SEQ, st->seq);
 	sa_frame_end(&b, start);
 	for (l = 0; l < SA_LIST_COUNT && r == 0; l++) {
 		for (i = 0; i < st->lists[l].n && r == 0; i++, count++) {
@@ -428,7 +428,7 @@ write_snapshot(struct sa_store *st, int fd, off_t *total)
 	}
 	start = sa_frame_begin(&b);
 	encode_settings(&b, st->settings);
-	sa_rec_seq(&b, SA_OP_END, count);
+	sa_rec_seq(&b, SA_REC_END, count);
 	sa_frame_end(&b, start);
 	if (r == 0)
 		r = flush_if(fd, &b, 0, total);

@@ -155,7 +155,7 @@ store_issuer(struct sa_txn *t, const struct sa_node *n)
  * on import); BAD_SIGNATURE when issuers are known but none verifies it.
  */
 static enum sa_reason
-check_signature(struct sa_txn *t, const struct sa_op *op, X509 *x)
+check_signature(struct sa_txn *t, const struct sa_txn_op *op, X509 *x)
 {
 	const X509_NAME *iname = X509_get_issuer_name(x);
 	const struct sa_node *n;
@@ -194,7 +194,7 @@ check_signature(struct sa_txn *t, const struct sa_op *op, X509 *x)
 }
 
 static enum sa_reason
-import_check(struct sa_txn *t, const struct sa_op *op, X509 *x)
+import_check(struct sa_txn *t, const struct sa_txn_op *op, X509 *x)
 {
 	if (X509_cmp_time(X509_get0_notBefore(x), &t->now) > 0)
 		return SA_REASON_NOT_YET_VALID;
@@ -219,7 +219,7 @@ new_node(const struct sa_txn *t, const struct sa_parsed *p, enum sa_list l,
 }
 
 static int
-plan_import(struct sa_txn *t, const struct sa_op *op, enum sa_cause cause)
+plan_import(struct sa_txn *t, const struct sa_txn_op *op, enum sa_cause cause)
 {
 	const struct sa_parsed *p;
 	const struct sa_node *cur;
@@ -262,7 +262,7 @@ plan_import(struct sa_txn *t, const struct sa_op *op, enum sa_cause cause)
 }
 
 static int
-plan_add(struct sa_txn *t, const struct sa_op *op, char *err, size_t errlen)
+plan_add(struct sa_txn *t, const struct sa_txn_op *op, char *err, size_t errlen)
 {
 	const struct sa_parsed *p = &op->certs.certs[0];
 	const struct sa_node *cur = view_find(t, p->fp);
@@ -285,7 +285,7 @@ plan_add(struct sa_txn *t, const struct sa_op *op, char *err, size_t errlen)
 
 /* Accept, reject, remove, the rejected label: operations on one entry. */
 static int
-plan_entry_op(struct sa_txn *t, const struct sa_op *op, char *err,
+plan_entry_op(struct sa_txn *t, const struct sa_txn_op *op, char *err,
     size_t errlen)
 {
 	const struct sa_node *cur = view_find(t, op->fp);
@@ -335,7 +335,7 @@ plan_entry_op(struct sa_txn *t, const struct sa_op *op, char *err,
 }
 
 static int
-plan_record(struct sa_txn *t, const struct sa_op *op)
+plan_record(struct sa_txn *t, const struct sa_txn_op *op)
 {
 	const struct sa_parsed *p = &op->certs.certs[0];
 	const struct sa_node *cur = view_find(t, p->fp);
@@ -385,7 +385,7 @@ plan_clear(struct sa_txn *t, enum sa_list l)
 
 /* The sweep's operations: expire an entry, or note an expiry warning. */
 static int
-plan_sweep_op(struct sa_txn *t, const struct sa_op *op)
+plan_sweep_op(struct sa_txn *t, const struct sa_txn_op *op)
 {
 	struct sa_node *n = view_dup(t, op->fp);
 
@@ -403,7 +403,7 @@ plan_sweep_op(struct sa_txn *t, const struct sa_op *op)
 }
 
 static int
-plan_set(struct sa_txn *t, const struct sa_op *op)
+plan_set(struct sa_txn *t, const struct sa_txn_op *op)
 {
 	const char *cur = t->settings[op->setting] != NULL ?
 	    t->settings[op->setting] : t->st->settings[op->setting];
@@ -423,7 +423,7 @@ plan_set(struct sa_txn *t, const struct sa_op *op)
 }
 
 static int
-plan_op(struct sa_txn *t, const struct sa_op *op, char *err, size_t errlen)
+plan_op(struct sa_txn *t, const struct sa_txn_op *op, char *err, size_t errlen)
 {
 	switch (op->kind) {
 	case OP_IMPORT:

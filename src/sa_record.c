@@ -116,7 +116,7 @@ sa_frame_end(struct sa_buf *b, size_t start)
 
 /* An operation header whose length is patched by op_end. */
 static size_t
-op_begin(struct sa_buf *b, enum sa_rec_op op)
+op_begin(struct sa_buf *b, enum sa_rec_type op)
 {
 	size_t start = b->len;
 
@@ -159,7 +159,7 @@ field_str(struct sa_buf *b, int tag, const char *s)
 void
 sa_rec_put(struct sa_buf *b, const struct sa_entry *e)
 {
-	size_t start = op_begin(b, SA_OP_PUT);
+	size_t start = op_begin(b, SA_REC_PUT);
 
 	field(b, T_FP, e->fp, SA_FP_LEN);
 	field_u64(b, T_LIST, (uint64_t)e->list);
@@ -186,7 +186,7 @@ sa_rec_put(struct sa_buf *b, const struct sa_entry *e)
 void
 sa_rec_del(struct sa_buf *b, const unsigned char fp[SA_FP_LEN])
 {
-	size_t start = op_begin(b, SA_OP_DEL);
+	size_t start = op_begin(b, SA_REC_DEL);
 
 	buf_bytes(b, fp, SA_FP_LEN);
 	op_end(b, start);
@@ -195,7 +195,7 @@ sa_rec_del(struct sa_buf *b, const unsigned char fp[SA_FP_LEN])
 void
 sa_rec_set(struct sa_buf *b, const char *name, const char *value)
 {
-	size_t start = op_begin(b, SA_OP_SET);
+	size_t start = op_begin(b, SA_REC_SET);
 	size_t n = strlen(name);
 
 	buf_uint(b, n, 1);
@@ -205,7 +205,7 @@ sa_rec_set(struct sa_buf *b, const char *name, const char *value)
 }
 
 void
-sa_rec_seq(struct sa_buf *b, enum sa_rec_op op, uint64_t v)
+sa_rec_seq(struct sa_buf *b, enum sa_rec_type op, uint64_t v)
 {
 	size_t start = op_begin(b, op);
 
@@ -366,18 +366,18 @@ sa_rec_read(const unsigned char *p, size_t len, size_t *off,
 		*why = "truncated operation";
 		return -1;
 	}
-	rec->op = (enum sa_rec_op)p[*off];
+	rec->op = (enum sa_rec_type)p[*off];
 	body = p + *off + 5;
 	*off += 5 + n;
 	switch (rec->op) {
-	case SA_OP_PUT:
+	case SA_REC_PUT:
 		return decode_put(body, n, rec, why);
-	case SA_OP_DEL:
+	case SA_REC_DEL:
 		if (n != SA_FP_LEN)
 			break;
 		memcpy(rec->fp, body, SA_FP_LEN);
 		return 0;
-	case SA_OP_SET:
+	case SA_REC_SET:
 		if (n < 1 || (k = body[0]) >= sizeof(rec->name) || k + 1 > n)
 			break;
 		memcpy(rec->name, body + 1, k);
@@ -385,8 +385,8 @@ sa_rec_read(const unsigned char *p, size_t len, size_t *off,
 		if ((rec->value = str_field(body + 1 + k, n - 1 - k)) == NULL)
 			break;
 		return 0;
-	case SA_OP_SEQ:
-	case SA_OP_END:
+	case SA_REC_SEQ:
+	case SA_REC_END:
 		if (n != 8)
 			break;
 		rec->u64 = get_le(body, 8);

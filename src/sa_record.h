@@ -21,12 +21,12 @@
 #define SA_FRAME_HDR 12
 #define SA_FRAME_MAX (64u << 20)	/* no frame is larger than this */
 
-enum sa_rec_op {
-	SA_OP_PUT = 1,
-	SA_OP_DEL = 2,
-	SA_OP_SET = 3,
-	SA_OP_SEQ = 4,		/* u64: snapshot header or transaction number */
-	SA_OP_END = 5,		/* u64 entry count: the snapshot is complete */
+enum sa_rec_type {
+	SA_REC_PUT = 1,
+	SA_REC_DEL = 2,
+	SA_REC_SET = 3,
+	SA_REC_SEQ = 4,		/* u64: snapshot header or transaction number */
+	SA_REC_END = 5,		/* u64 entry count: the snapshot is complete */
 };
 
 struct sa_buf {
@@ -44,11 +44,11 @@ void sa_frame_end(struct sa_buf *b, size_t start);
 void sa_rec_put(struct sa_buf *b, const struct sa_entry *e);
 void sa_rec_del(struct sa_buf *b, const unsigned char fp[SA_FP_LEN]);
 void sa_rec_set(struct sa_buf *b, const char *name, const char *value);
-void sa_rec_seq(struct sa_buf *b, enum sa_rec_op op, uint64_t v);
+void sa_rec_seq(struct sa_buf *b, enum sa_rec_type op, uint64_t v);
 
 /* A decoded operation; pointers point into the frame being read. */
 struct sa_rec {
-	enum sa_rec_op op;
+	enum sa_rec_type op;
 	struct sa_node *node;		/* PUT: new node, owned by the reader */
 	unsigned char fp[SA_FP_LEN];	/* DEL */
 	char name[64];			/* SET */

@@ -30,7 +30,7 @@ sa_txn_new(struct sa_store *st, const char *source)
 }
 
 static void
-op_clear(struct sa_op *op)
+op_clear(struct sa_txn_op *op)
 {
 	if (op->value != NULL) {
 		OPENSSL_cleanse(op->value, strlen(op->value));
@@ -52,7 +52,7 @@ subject_ref_cmp(const void *a, const void *b)
 /* Indexes a file's certificates by subject, so that issuer lookups in a
  * bundle of n certificates cost O(log n), not O(n). */
 static int
-index_subjects(struct sa_op *op)
+index_subjects(struct sa_txn_op *op)
 {
 	size_t i;
 	int ok = 1;
@@ -97,10 +97,10 @@ sa_txn_size(const struct sa_txn *t)
 }
 
 /* A new zeroed operation at the end of the transaction, or NULL. */
-static struct sa_op *
+static struct sa_txn_op *
 push_op(struct sa_txn *t, enum sa_op_kind kind)
 {
-	struct sa_op *ops;
+	struct sa_txn_op *ops;
 
 	if ((ops = realloc(t->ops, (t->nops + 1) * sizeof(*ops))) == NULL)
 		return NULL;
@@ -114,7 +114,7 @@ static int
 push_certs(struct sa_txn *t, enum sa_op_kind kind, struct sa_parsed_set *set,
     enum sa_origin origin, char *err, size_t errlen)
 {
-	struct sa_op *op;
+	struct sa_txn_op *op;
 
 	if ((op = push_op(t, kind)) == NULL) {
 		sa_parsed_set_clear(set);
@@ -167,7 +167,7 @@ sa_txn_add(struct sa_txn *t, enum sa_list l, const unsigned char *der,
     char *err, size_t errlen)
 {
 	struct sa_parsed_set set;
-	struct sa_op *op;
+	struct sa_txn_op *op;
 	int r, is_ca;
 
 	if (l != SA_LIST_CA && l != SA_LIST_SERVER)
@@ -203,7 +203,7 @@ static int
 push_fp(struct sa_txn *t, enum sa_op_kind kind,
     const unsigned char fp[SA_FP_LEN], int flag)
 {
-	struct sa_op *op;
+	struct sa_txn_op *op;
 
 	if ((op = push_op(t, kind)) == NULL)
 		return SA_ERR_NOMEM;
@@ -253,7 +253,7 @@ int
 sa_txn_set(struct sa_txn *t, enum sa_setting s, const char *value, char *err,
     size_t errlen)
 {
-	struct sa_op *op;
+	struct sa_txn_op *op;
 	const char *v = value;
 	int r;
 
@@ -297,7 +297,7 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
     enum sa_reason reason, const char *peer)
 {
 	struct sa_parsed_set set;
-	struct sa_op *op;
+	struct sa_txn_op *op;
 	int r;
 
 	if ((r = parse_one(der, len, &set, NULL, 0)) != 0)
@@ -314,7 +314,7 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
 int
 sa_txn_clear_list(struct sa_txn *t, enum sa_list l)
 {
-	struct sa_op *op;
+	struct sa_txn_op *op;
 
 	if ((unsigned)l >= SA_LIST_COUNT || (op = push_op(t, OP_CLEAR)) == NULL)
 		return SA_ERR_NOMEM;

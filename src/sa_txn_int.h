@@ -25,7 +25,7 @@ struct sa_subject_ref {
 	size_t index;
 };
 
-struct sa_op {
+struct sa_txn_op {
 	enum sa_op_kind kind;
 	unsigned char fp[SA_FP_LEN];
 	enum sa_list list;
@@ -44,7 +44,7 @@ struct sa_op {
 struct sa_txn {
 	struct sa_store *st;
 	char *source;
-	struct sa_op *ops;
+	struct sa_txn_op *ops;
 	size_t nops;
 	int committed;
 	/* the plan */
