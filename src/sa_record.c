@@ -15,7 +15,9 @@ enum {
 	T_FP = 1, T_LIST, T_ORIGIN, T_REJECTED, T_DER, T_SUBJECT, T_ISSUER,
 	T_NOT_BEFORE, T_NOT_AFTER, T_IS_CA, T_SUBJECT_HASH, T_ISSUER_HASH,
 	T_ADDED, T_REASON, T_PEER, T_FIRST_SEEN, T_LAST_SEEN, T_SEEN_COUNT,
-	T_WARNED,
+	T_WARNED, T_SERIAL, T_SIG_ALG, T_PK_ALG, T_PK_BITS, T_KEY_USAGE,
+	T_SAN, T_SHA1,
+	T_LAST_KNOWN = T_SHA1
 };
 
 /* ---- encoding ---- */
@@ -180,6 +182,14 @@ sa_rec_put(struct sa_buf *b, const struct sa_entry *e)
 	field_u64(b, T_LAST_SEEN, (uint64_t)e->last_seen);
 	field_u64(b, T_SEEN_COUNT, e->seen_count);
 	field_u64(b, T_WARNED, (uint64_t)e->warned_days);
+	field_str(b, T_SERIAL, e->serial);
+	field_str(b, T_SIG_ALG, e->signature_algorithm);
+	field_str(b, T_PK_ALG, e->public_key_algorithm);
+	field_u64(b, T_PK_BITS, (uint64_t)e->public_key_bits);
+	field_str(b, T_KEY_USAGE, e->key_usage);
+	field_str(b, T_SAN, e->subject_alt_names);
+	if (e->sha1[0] != '\0')
+		field(b, T_SHA1, e->sha1, 40);
 	op_end(b, start);
 }
 
@@ -282,6 +292,17 @@ put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n)
 	case T_SUBJECT: sp = &e->subject; break;
 	case T_ISSUER: sp = &e->issuer; break;
 	case T_PEER: sp = &e->peer; break;
+	case T_SERIAL: sp = &e->serial; break;
+	case T_SIG_ALG: sp = &e->signature_algorithm; break;
+	case T_PK_ALG: sp = &e->public_key_algorithm; break;
+	case T_KEY_USAGE: sp = &e->key_usage; break;
+	case T_SAN: sp = &e->subject_alt_names; break;
+	case T_SHA1:
+		if (n != 40)
+			return -1;
+		memcpy(e->sha1, v, 40);
+		e->sha1[40] = '\0';
+		return 0;
 	default: break;
 	}
 	if (sp != NULL) {
@@ -290,7 +311,7 @@ put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n)
 		return 0;
 	}
 	if (n != 8)
-		return tag > T_WARNED ? 0 : -1;	/* newer fields: skip */
+		return tag > T_LAST_KNOWN ? 0 : -1;	/* newer fields: skip */
 	switch (tag) {
 	case T_LIST: if (u >= SA_LIST_COUNT) return -1; e->list = (enum sa_list)u; break;
 	case T_ORIGIN: if (u >= SA_ORIGIN_COUNT) return -1; e->origin = (enum sa_origin)u; break;
@@ -306,9 +327,24 @@ put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n)
 	case T_LAST_SEEN: e->last_seen = (time_t)u; break;
 	case T_SEEN_COUNT: e->seen_count = u; break;
 	case T_WARNED: e->warned_days = (int)(u & 0xffff); break;
+	case T_PK_BITS: e->public_key_bits = (int)(u & 0xffff); break;
 	default: break;
 	}
 	return 0;
+}
+
+/* An entry written before the details were stored: extract them now. */
+static int
+fill_details(struct sa_node *node)
+{
+	X509 *x = sa_entry_x509(&node->e);
+	int r;
+
+	if (x == NULL)
+		return -1;
+	r = sa_node_fill_details(node, x);
+	X509_free(x);
+	return r;
 }
 
 static int
@@ -344,6 +380,8 @@ decode_put(const unsigned char *p, size_t n, struct sa_rec *rec,
 		sa_node_free(node);
 		return -1;
 	}
+	if (node->e.serial == NULL && fill_details(node) != 0)
+		goto bad;
 	rec->node = node;
 	return 0;
  bad:

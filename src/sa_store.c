@@ -41,6 +41,11 @@ sa_node_free(struct sa_node *n)
 	free(n->e.subject);
 	free(n->e.issuer);
 	free(n->e.peer);
+	free(n->e.serial);
+	free(n->e.signature_algorithm);
+	free(n->e.public_key_algorithm);
+	free(n->e.key_usage);
+	free(n->e.subject_alt_names);
 	free(n);
 }
 
@@ -63,10 +68,17 @@ sa_node_dup(const struct sa_node *n)
 	c->e = n->e;
 	c->e.der = NULL;
 	c->e.subject = c->e.issuer = c->e.peer = NULL;
+	c->e.serial = c->e.signature_algorithm = c->e.public_key_algorithm = NULL;
+	c->e.key_usage = c->e.subject_alt_names = NULL;
 	if ((c->e.der = malloc(n->e.der_len)) == NULL ||
 	    dup_str(&c->e.subject, n->e.subject) != 0 ||
 	    dup_str(&c->e.issuer, n->e.issuer) != 0 ||
-	    dup_str(&c->e.peer, n->e.peer) != 0) {
+	    dup_str(&c->e.peer, n->e.peer) != 0 ||
+	    dup_str(&c->e.serial, n->e.serial) != 0 ||
+	    dup_str(&c->e.signature_algorithm, n->e.signature_algorithm) != 0 ||
+	    dup_str(&c->e.public_key_algorithm, n->e.public_key_algorithm) != 0 ||
+	    dup_str(&c->e.key_usage, n->e.key_usage) != 0 ||
+	    dup_str(&c->e.subject_alt_names, n->e.subject_alt_names) != 0) {
 		sa_node_free(c);
 		return NULL;
 	}

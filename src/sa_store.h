@@ -96,6 +96,14 @@ struct sa_entry {
 	int is_ca;		/* basicConstraints CA:TRUE */
 	unsigned long subject_hash;	/* X509_NAME_hash_ex, as -CApath */
 	unsigned long issuer_hash;
+	/* the rest of the details, extracted once at import */
+	char *serial;
+	char *signature_algorithm;
+	char *public_key_algorithm;
+	int public_key_bits;
+	char *key_usage;
+	char *subject_alt_names;
+	char sha1[41];
 	time_t added;		/* entered its current list */
 	/* Invalid list */
 	enum sa_reason reason;
@@ -106,6 +114,12 @@ struct sa_entry {
 	/* expiry warnings: smallest threshold (days) already announced, 0 = none */
 	int warned_days;
 };
+
+/*
+ * The details of an entry as struct sa_details (copies, freed with
+ * sa_details_clear).  Returns 0 or SA_ERR_NOMEM.
+ */
+int sa_entry_details(const struct sa_entry *e, struct sa_details *d);
 
 /* The status of an entry at time now (from its validity period). */
 enum sa_status sa_entry_status(const struct sa_entry *e, time_t now);
@@ -181,6 +195,20 @@ int sa_store_get_secret(struct sa_store *st, enum sa_setting s,
 /* Non-zero when accept-all-certificates is on. */
 int sa_store_accept_all(struct sa_store *st);
 
+/*
+ * An exclusive hold on configuration changes, the way a NETCONF <lock> on
+ * running works: while holder (non-zero) holds it, transactions that change
+ * the configuration commit only when they act for that holder
+ * (sa_txn_set_holder); the others get SA_ERR_LOCKED.  The device's own
+ * records (a TLS peer's certificate, the expiry sweep) are not held off.
+ */
+int sa_store_hold(struct sa_store *st, uint64_t holder, char *err,
+    size_t errlen);
+/* Releases the hold if holder has it. */
+void sa_store_release(struct sa_store *st, uint64_t holder);
+/* The holder, 0 when nobody holds the configuration. */
+uint64_t sa_store_holder(struct sa_store *st);
+
 /* ---- transactions ---- */
 
 /* What happened to one certificate of a transaction (an import's answer). */
@@ -199,6 +227,8 @@ struct sa_txn;
  */
 struct sa_txn *sa_txn_new(struct sa_store *st, const char *source);
 void sa_txn_free(struct sa_txn *t);
+/* The transaction acts for holder (see sa_store_hold). */
+void sa_txn_set_holder(struct sa_txn *t, uint64_t holder);
 
 /*
  * Staging.  Each call checks its own input at once (malformed certificate,

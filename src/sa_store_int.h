@@ -52,6 +52,7 @@ struct sa_store {
 	struct sa_subject_index ca_subjects;
 	char *settings[SA_SET_COUNT];
 	uint64_t seq;		/* last committed transaction */
+	uint64_t holder;	/* sa_store_hold, under commit_mutex */
 	uint64_t generation;	/* in-memory changes, including loads */
 	int fresh;		/* the directory held no state: factory defaults */
 	int broken;		/* a failed write could not be undone: read-only */
@@ -104,6 +105,8 @@ void sa_store_emit(struct sa_store *st, const struct sa_event *ev);
 /* A new node for a parsed certificate (metadata filled, list unset). */
 struct sa_node *sa_node_from_x509(X509 *x, const unsigned char *der,
     size_t der_len, const unsigned char fp[SA_FP_LEN]);
+/* (Re)computes the details of n from x; 0 or -1. */
+int sa_node_fill_details(struct sa_node *n, X509 *x);
 /* Parses an entry's DER; NULL if it cannot be parsed. */
 X509 *sa_entry_x509(const struct sa_entry *e);
 

@@ -90,6 +90,48 @@ sa_txn_free(struct sa_txn *t)
 	free(t);
 }
 
+void
+sa_txn_set_holder(struct sa_txn *t, uint64_t holder)
+{
+	t->holder = holder;
+}
+
+int
+sa_store_hold(struct sa_store *st, uint64_t holder, char *err, size_t errlen)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&st->commit_mutex);
+	if (st->holder != 0 && st->holder != holder)
+		r = sa_fail(err, errlen, SA_ERR_LOCKED,
+		    "the configuration is locked by session %llu",
+		    (unsigned long long)st->holder);
+	else
+		st->holder = holder;
+	pthread_mutex_unlock(&st->commit_mutex);
+	return r;
+}
+
+void
+sa_store_release(struct sa_store *st, uint64_t holder)
+{
+	pthread_mutex_lock(&st->commit_mutex);
+	if (st->holder == holder)
+		st->holder = 0;
+	pthread_mutex_unlock(&st->commit_mutex);
+}
+
+uint64_t
+sa_store_holder(struct sa_store *st)
+{
+	uint64_t h;
+
+	pthread_mutex_lock(&st->commit_mutex);
+	h = st->holder;
+	pthread_mutex_unlock(&st->commit_mutex);
+	return h;
+}
+
 size_t
 sa_txn_size(const struct sa_txn *t)
 {
@@ -240,12 +282,14 @@ sa_txn_set_rejected(struct sa_txn *t, const unsigned char fp[SA_FP_LEN],
 int
 sa_txn_expire(struct sa_txn *t, const unsigned char fp[SA_FP_LEN])
 {
+	t->internal = 1;	/* the device's own sweep */
 	return push_fp(t, OP_EXPIRE, fp, 0);
 }
 
 int
 sa_txn_warn(struct sa_txn *t, const unsigned char fp[SA_FP_LEN], int days)
 {
+	t->internal = 1;
 	return push_fp(t, OP_WARN, fp, days);
 }
 
@@ -304,6 +348,7 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
 		return r;
 	if ((r = push_certs(t, OP_RECORD, &set, SA_ORIGIN_RECEIVED, NULL, 0)) != 0)
 		return r;
+	t->internal = 1;	/* what a peer sent is state, not configuration */
 	op = &t->ops[t->nops - 1];
 	op->reason = reason;
 	if (peer != NULL && (op->peer = strdup(peer)) == NULL)
@@ -522,6 +567,12 @@ sa_txn_commit(struct sa_txn *t, char *err, size_t errlen)
 		return sa_fail(err, errlen, SA_ERR_IO,
 		    "the store is open read-only");
 	pthread_mutex_lock(&st->commit_mutex);
+	if (st->holder != 0 && st->holder != t->holder && !t->internal) {
+		r = sa_fail(err, errlen, SA_ERR_LOCKED,
+		    "the configuration is locked by session %llu",
+		    (unsigned long long)st->holder);
+		goto out;
+	}
 	if ((r = sa_plan(t, err, errlen)) != 0)
 		goto out;
 	for (s = 0; s < SA_SET_COUNT; s++)

@@ -44,6 +44,8 @@ struct sa_txn_op {
 struct sa_txn {
 	struct sa_store *st;
 	char *source;
+	uint64_t holder;	/* acts for this holder of the store */
+	int internal;		/* the device's own record: never held off */
 	struct sa_txn_op *ops;
 	size_t nops;
 	int committed;

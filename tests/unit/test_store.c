@@ -579,6 +579,54 @@ test_damaged_files(void)
 	sa_store_free(st);
 }
 
+static void
+test_hold(void)
+{
+	struct sa_store *st;
+	struct sa_txn *t;
+	char err[256];
+	int r;
+
+	st = open_store(err, sizeof(err), &r);
+	if (st == NULL)
+		return;
+	t_ok(sa_store_hold(st, 7, err, sizeof(err)) == 0 &&
+	    sa_store_holder(st) == 7, "a session holds the configuration");
+	t_ok(sa_store_hold(st, 8, err, sizeof(err)) == SA_ERR_LOCKED,
+	    "a second holder is refused: %s", err);
+	t = sa_txn_new(st, "snmp");
+	sa_txn_set(t, SA_SET_HTTP_USERNAME, "other", err, sizeof(err));
+	r = sa_txn_commit(t, err, sizeof(err));
+	sa_txn_free(t);
+	t_ok(r == SA_ERR_LOCKED, "a change of another writer is held off: %s",
+	    err);
+	t = sa_txn_new(st, "netconf");
+	sa_txn_set_holder(t, 7);
+	sa_txn_set(t, SA_SET_HTTP_USERNAME, "holder", err, sizeof(err));
+	r = sa_txn_commit(t, err, sizeof(err));
+	sa_txn_free(t);
+	t_ok(r == 0, "the holder's own change commits");
+	{
+		struct tc_opts o = { .cn = "peer.example" };
+		X509 *x = tc_cert(&o, pki.other_key, NULL, NULL);
+		unsigned char *der;
+		size_t len = tc_der(x, &der);
+		t = sa_txn_new(st, "tls");
+		sa_txn_record_invalid(t, der, len, SA_REASON_UNKNOWN_ISSUER, "x:1");
+		r = sa_txn_commit(t, err, sizeof(err));
+		sa_txn_free(t);
+		OPENSSL_free(der);
+		t_ok(r == 0 && in_list(st, x, SA_LIST_INVALID),
+		    "a received certificate is recorded despite the hold");
+		X509_free(x);
+	}
+	sa_store_release(st, 8);
+	t_ok(sa_store_holder(st) == 7, "only the holder releases");
+	sa_store_release(st, 7);
+	t_ok(sa_store_holder(st) == 0, "released");
+	sa_store_free(st);
+}
+
 int
 main(void)
 {
@@ -606,6 +654,7 @@ main(void)
 		test_reload();
 		test_events();
 		test_order_and_prefix();
+		test_hold();
 		test_damaged_files();
 		t_rmrf(d);
 		free(d);
