@@ -1,0 +1,42 @@
+/*
+ * daemon.h - what the front ends of secagentd share: the store, the
+ * configuration, and each other's entry points.
+ *
+ * Every front end has the same life cycle, called from the main thread:
+ *   X_start(d, err, errlen)   after the store is open; 0 or -1
+ *   X_reload(d)               after SIGHUP replaced d->cfg
+ *   X_stop(d)                 before the store is closed
+ */
+#ifndef SA_DAEMON_H
+#define SA_DAEMON_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include "../../src/sa_store.h"
+#include "config.h"
+
+struct sa_netconf;
+struct sa_snmp;
+struct sa_prov;
+
+struct sa_daemon {
+	struct sa_store *st;
+	struct sa_config *cfg;	/* replaced on SIGHUP: read under cfg_lock */
+	pthread_rwlock_t cfg_lock;
+	int demo;		/* the demo profile of DESIGN.md */
+	struct sa_netconf *netconf;
+	struct sa_snmp *snmp;
+	struct sa_prov *prov;
+};
+
+/* The NETCONF server (agent/netconf). */
+int sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_netconf_reload(struct sa_daemon *d);
+void sa_netconf_stop(struct sa_daemon *d);
+
+/* The demo profile: DIR/secagentd.conf, DIR/pki, DIR/ssh_host_key. */
+int sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
+    size_t errlen);
+
+#endif
