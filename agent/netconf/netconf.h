@@ -1,0 +1,58 @@
+/*
+ * netconf.h - the NETCONF front end of secagentd: what its files share.
+ *
+ *   ncs.c ...      transport and sessions (ncs.h)
+ *   netconf.c      start/stop, the libyang context, the dispatcher
+ *   rpc_table.c    one row per RPC: module, name, handler
+ *   rpc_*.c        the handlers
+ *
+ * A handler gets the call and returns the reply; it never sees the
+ * transport.  Errors go through nc_rpc_error() so that every handler maps
+ * core errors to NETCONF error-tags the same way.
+ */
+#ifndef SA_NETCONF_H
+#define SA_NETCONF_H
+
+#include <stdint.h>
+
+#include <libyang/libyang.h>
+#include <nc_server.h>
+
+#include "../daemon/daemon.h"
+
+/* Per-session state of the RPC layer (the dispatcher creates it). */
+struct sa_nc_session {
+	uint32_t id;
+	char *user;
+	int recovery;		/* NACM recovery session: bypasses NACM */
+	int subscribed;		/* create-subscription accepted */
+	int subscription_pending;	/* activate after the <ok/> is sent */
+	void *subscription;	/* rpc_notif.c's */
+};
+
+/* One call of an RPC. */
+struct sa_nc_call {
+	struct sa_daemon *d;
+	struct ly_ctx *ctx;
+	struct lyd_node *rpc;	/* the operation node with its input */
+	struct nc_session *s;
+	struct sa_nc_session *sess;
+};
+
+typedef struct nc_server_reply *sa_rpc_fn(struct sa_nc_call *call);
+
+struct sa_rpc_row {
+	const char *module;	/* e.g. "ietf-netconf" */
+	const char *name;	/* e.g. "get-config" */
+	sa_rpc_fn *fn;
+};
+
+/* rpc_table.c: every RPC the server answers; others: operation-not-supported. */
+extern const struct sa_rpc_row sa_rpc_table[];
+extern const size_t sa_rpc_table_len;
+
+/* An rpc-error reply for a core error code and its message. */
+struct nc_server_reply *nc_rpc_error(struct sa_nc_call *call, int core_err,
+    const char *msg, const char *path);
+
+#endif
