@@ -1,0 +1,175 @@
+/*
+ * edit.c - edit-config operations on a tree (edit.h).
+ *
+ * Each edit node is matched with the target's instance (same schema node,
+ * same keys); its operation is its own or its parent's.  A created node
+ * is made as a shell and its children applied into it, so nested
+ * operations keep their meaning (a nested delete of what cannot exist yet
+ * is data-missing, a nested remove is nothing).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "edit.h"
+
+int
+edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	e->tag = tag;
+	e->path[0] = e->elem[0] = '\0';
+	if (node != NULL) {
+		lyd_path(node, LYD_PATH_STD, e->path, sizeof(e->path));
+		snprintf(e->elem, sizeof(e->elem), "%s", node->schema != NULL ?
+		    node->schema->name : ((const struct lyd_node_opaq *)node)->name.name);
+	}
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+const char *
+edit_own_op(const struct lyd_node *n)
+{
+	struct lyd_meta *m;
+
+	for (m = n->meta; m != NULL; m = m->next)
+		if (strcmp(m->name, "operation") == 0 &&
+		    strcmp(m->annotation->module->name, "ietf-netconf") == 0)
+			return lyd_get_meta_value(m);
+	return NULL;
+}
+
+static int apply_node(struct lyd_node *parent, struct lyd_node **top,
+    const struct lyd_node *en, const char *op, struct edit_err *e);
+
+static int
+apply_children(struct lyd_node *t, const struct lyd_node *en, const char *op,
+    struct edit_err *e)
+{
+	const struct lyd_node *c;
+
+	for (c = lyd_child(en); c != NULL; c = c->next) {
+		if (c->schema != NULL && (c->schema->flags & LYS_KEY))
+			continue;	/* the instance's identity, not an edit */
+		if (apply_node(t, NULL, c, op, e) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Makes the instance of en under parent (or at top) and applies its children. */
+static int
+create_node(struct lyd_node *parent, struct lyd_node **top,
+    const struct lyd_node *en, const char *op, struct edit_err *e)
+{
+	struct lyd_node *n;
+	struct lyd_meta *m;
+
+	if (lyd_dup_single(en, (struct lyd_node_inner *)parent, 0, &n) != LY_SUCCESS)
+		return edit_fail(e, "operation-failed", en, "out of memory");
+	while ((m = n->meta) != NULL)
+		lyd_free_meta_single(m);
+	if (parent == NULL && lyd_insert_sibling(*top, n, top) != LY_SUCCESS) {
+		lyd_free_tree(n);
+		return edit_fail(e, "operation-failed", en, "cannot insert");
+	}
+	if (en->schema->nodetype & LYD_NODE_TERM)
+		return 0;
+	/* the children of a new node are new: create and replace both create */
+	return apply_children(n, en, strcmp(op, "replace") == 0 ? "merge" : op, e);
+}
+
+static int
+set_value(struct lyd_node *t, const struct lyd_node *en, struct edit_err *e)
+{
+	LY_ERR r;
+
+	if (t->schema->nodetype == LYS_LEAFLIST)
+		return 0;	/* the value is its identity */
+	r = lyd_change_term(t, lyd_get_value(en));
+	if (r != LY_SUCCESS && r != LY_EEXIST && r != LY_ENOT)
+		return edit_fail(e, "invalid-value", en, "%s", ly_errmsg(LYD_CTX(t)));
+	return 0;
+}
+
+static int
+apply_node(struct lyd_node *parent, struct lyd_node **top,
+    const struct lyd_node *en, const char *op, struct edit_err *e)
+{
+	struct lyd_node *t = NULL, *first;
+	const char *own = edit_own_op(en);
+
+	if (own != NULL)
+		op = own;
+	if (en->schema == NULL)
+		return edit_fail(e, "unknown-element", en,
+		    "unknown element \"%s\"", ((const struct lyd_node_opaq *)en)->name.name);
+	if (en->schema->flags & LYS_CONFIG_R)
+		return edit_fail(e, "invalid-value", en,
+		    "%s is state data (config false): it cannot be edited",
+		    en->schema->name);
+	first = parent != NULL ? lyd_child(parent) : *top;
+	if (first != NULL && lyd_find_sibling_first(first, en, &t) != LY_SUCCESS)
+		t = NULL;
+	if (strcmp(op, "create") == 0) {
+		if (t != NULL)
+			return edit_fail(e, "data-exists", en,
+			    "%s already exists", en->schema->name);
+		return create_node(parent, top, en, op, e);
+	}
+	if (strcmp(op, "delete") == 0 || strcmp(op, "remove") == 0) {
+		if (t == NULL && op[0] == 'd')
+			return edit_fail(e, "data-missing", en,
+			    "%s does not exist", en->schema->name);
+		if (t != NULL) {
+			if (top != NULL && *top == t)
+				*top = t->next;
+			lyd_free_tree(t);
+		}
+		return 0;
+	}
+	if (strcmp(op, "merge") == 0 || strcmp(op, "replace") == 0) {
+		if (t == NULL)
+			return create_node(parent, top, en, op, e);
+		if (en->schema->nodetype & LYD_NODE_TERM)
+			return set_value(t, en, e);
+		if (strcmp(op, "merge") == 0)
+			return apply_children(t, en, op, e);
+		/* replace: the new content only */
+		if (top != NULL && *top == t)
+			*top = t->next;
+		lyd_free_tree(t);
+		return create_node(parent, top, en, op, e);
+	}
+	if (strcmp(op, "none") == 0) {
+		if (t == NULL) {
+			if (en->schema->nodetype != LYS_CONTAINER)
+				return edit_fail(e, "data-missing", en,
+				    "%s does not exist", en->schema->name);
+			if (create_node(parent, top, en, op, e) != 0)
+				return -1;
+			return 0;
+		}
+		if (en->schema->nodetype & LYD_NODE_TERM)
+			return 0;
+		return apply_children(t, en, op, e);
+	}
+	return edit_fail(e, "bad-attribute", en, "unknown operation \"%s\"", op);
+}
+
+int
+edit_apply(struct lyd_node **target, const struct lyd_node *edit,
+    const char *default_op, struct edit_err *e)
+{
+	const struct lyd_node *en;
+
+	for (en = edit; en != NULL; en = en->next)
+		if (apply_node(NULL, target, en, default_op, e) != 0)
+			return -1;
+	return 0;
+}

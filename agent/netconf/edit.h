@@ -1,0 +1,34 @@
+/*
+ * edit.h - the operations of <edit-config> (RFC 6241 7.2) on a libyang
+ * tree: merge, replace, create, delete, remove, and default-operation.
+ */
+#ifndef SA_EDIT_H
+#define SA_EDIT_H
+
+#include <libyang/libyang.h>
+
+/* Why an edit (or the change of the core behind it) failed. */
+struct edit_err {
+	const char *tag;	/* RFC 6241 error-tag: "data-exists", ... */
+	char path[512];		/* error-path, or "" */
+	char elem[128];		/* bad-element, or "" */
+	char msg[512];
+};
+
+/* Fills e; returns -1 so that a failing path reads "return edit_fail(...)". */
+int edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Applies edit (top-level siblings carrying ietf-netconf:operation
+ * metadata) to *target (top-level siblings, modified in place: apply to a
+ * copy when the result may be thrown away).  default_op: "merge",
+ * "replace" or "none".  Returns 0, or -1 with e filled.
+ */
+int edit_apply(struct lyd_node **target, const struct lyd_node *edit,
+    const char *default_op, struct edit_err *e);
+
+/* The ietf-netconf:operation of n, or NULL. */
+const char *edit_own_op(const struct lyd_node *n);
+
+#endif
