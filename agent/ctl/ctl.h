@@ -47,6 +47,8 @@ void ctl_print_results(FILE *f, const struct sa_txn_result *r, size_t n,
 void ctl_json_string(FILE *f, const char *s);
 
 /* ctl_tls.c: a TLS connection to host:port under the store's policy */
+struct sa_tls_verdict;
 int ctl_check_server(struct sa_store *st, const char *target, int json);
+void ctl_print_verdict(const struct sa_tls_verdict *v, int json);
 
 #endif

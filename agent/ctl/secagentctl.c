@@ -114,7 +114,7 @@ ctl_cert_from_entry(struct ctl_cert *c, const struct sa_entry *e, time_t now,
 		c->seen_count = (unsigned long long)e->seen_count;
 	}
 	if (details) {
-		if (sa_cert_details_der(e->der, e->der_len, &c->details, NULL, 0) == 0)
+		if (sa_entry_details(e, &c->details) == 0)
 			c->has_details = 1;
 		c->pem = sa_der_to_pem(e->der, e->der_len);
 	}

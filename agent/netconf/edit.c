@@ -20,7 +20,7 @@ edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
 	va_list ap;
 
 	e->tag = tag;
-	e->path[0] = e->elem[0] = '\0';
+	e->path[0] = e->elem[0] = e->ns[0] = '\0';
 	if (node != NULL) {
 		lyd_path(node, LYD_PATH_STD, e->path, sizeof(e->path));
 		snprintf(e->elem, sizeof(e->elem), "%s", node->schema != NULL ?
@@ -29,6 +29,53 @@ edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+int
+edit_opaque_error(const struct lyd_node *opaq, const struct lyd_node *parent,
+    struct edit_err *e)
+{
+	const struct lyd_node_opaq *o = (const struct lyd_node_opaq *)opaq;
+	const struct lysc_node *s = NULL;
+	const struct lys_module *mod = NULL;
+	const char *value = o->value != NULL ? o->value : "";
+	struct ly_ctx *ctx = (struct ly_ctx *)LYD_CTX(opaq);
+	char path[512] = "";
+
+	if (o->name.module_ns != NULL)
+		mod = ly_ctx_get_module_implemented_ns(ctx, o->name.module_ns);
+	if (mod == NULL && parent == NULL) {
+		edit_fail(e, "unknown-namespace", NULL, "unknown namespace \"%s\" of "
+		    "<%s>", o->name.module_ns ? o->name.module_ns : "",
+		    o->name.name);
+		snprintf(e->elem, sizeof(e->elem), "%s", o->name.name);
+		snprintf(e->ns, sizeof(e->ns), "%s", o->name.module_ns ?
+		    o->name.module_ns : "");
+		return -1;
+	}
+	s = lys_find_child(parent != NULL ? parent->schema : NULL,
+	    mod != NULL ? mod : parent->schema->module, o->name.name, 0, 0, 0);
+	if (parent != NULL)
+		lyd_path(parent, LYD_PATH_STD, path, sizeof(path));
+	snprintf(path + strlen(path), sizeof(path) - strlen(path), "/%s%s%s",
+	    parent == NULL && mod != NULL ? mod->name : "",
+	    parent == NULL && mod != NULL ? ":" : "", o->name.name);
+	if (s == NULL || !(s->nodetype & LYD_NODE_TERM)) {
+		edit_fail(e, "unknown-element", NULL, "unknown element <%s>",
+		    o->name.name);
+		snprintf(e->elem, sizeof(e->elem), "%s", o->name.name);
+		snprintf(e->path, sizeof(e->path), "%s", path);
+		return -1;
+	}
+	if (lyd_value_validate(ctx, s, value, strlen(value), NULL, NULL, NULL) ==
+	    LY_SUCCESS)
+		edit_fail(e, "invalid-value", NULL, "bad value for %s", o->name.name);
+	else
+		edit_fail(e, "invalid-value", NULL, "%s", ly_errmsg(ctx));
+	ly_err_clean(ctx, NULL);
+	snprintf(e->path, sizeof(e->path), "%s", path);
+	snprintf(e->elem, sizeof(e->elem), "%s", o->name.name);
 	return -1;
 }
 
@@ -107,8 +154,7 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 	if (own != NULL)
 		op = own;
 	if (en->schema == NULL)
-		return edit_fail(e, "unknown-element", en,
-		    "unknown element \"%s\"", ((const struct lyd_node_opaq *)en)->name.name);
+		return edit_opaque_error(en, lyd_parent(en), e);
 	if (en->schema->flags & LYS_CONFIG_R)
 		return edit_fail(e, "invalid-value", en,
 		    "%s is state data (config false): it cannot be edited",

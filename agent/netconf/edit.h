@@ -12,6 +12,7 @@ struct edit_err {
 	const char *tag;	/* RFC 6241 error-tag: "data-exists", ... */
 	char path[512];		/* error-path, or "" */
 	char elem[128];		/* bad-element, or "" */
+	char ns[256];		/* bad-namespace of unknown-namespace, or "" */
 	char msg[512];
 };
 
@@ -27,6 +28,15 @@ int edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
  */
 int edit_apply(struct lyd_node **target, const struct lyd_node *edit,
     const char *default_op, struct edit_err *e);
+
+/*
+ * The error for an opaque node of an edit or filter: libyang leaves a
+ * node opaque when its namespace is unknown (unknown-namespace), it names
+ * no schema node (unknown-element), or its value is not valid for the
+ * node it names (invalid-value).  parent is its data parent or NULL.
+ */
+int edit_opaque_error(const struct lyd_node *opaq, const struct lyd_node *parent,
+    struct edit_err *e);
 
 /* The ietf-netconf:operation of n, or NULL. */
 const char *edit_own_op(const struct lyd_node *n);

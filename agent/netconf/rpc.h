@@ -39,7 +39,8 @@ sa_rpc_fn rpc_get, rpc_get_config, rpc_edit_config, rpc_copy_config,
     rpc_delete_config, rpc_validate, rpc_lock, rpc_unlock, rpc_commit,
     rpc_discard_changes, rpc_cancel_commit, rpc_import_certificate,
     rpc_accept_certificate, rpc_reject_certificate, rpc_remove_certificate,
-    rpc_provision_now, rpc_create_subscription;
+    rpc_provision_now, rpc_create_subscription, rpc_restore_defaults,
+    rpc_run_expiry_sweep, rpc_check_server;
 
 /* ietf-netconf-monitoring's /netconf-state, appended to *tree. */
 int monitoring_data(struct sa_daemon *d, struct ly_ctx *ctx,

@@ -1,6 +1,7 @@
 /*
  * rpc_cert.c - the module's RPCs: import-certificate, accept-certificate,
- * reject-certificate, remove-certificate.  Each is one core transaction,
+ * reject-certificate, remove-certificate, restore-defaults,
+ * run-expiry-sweep, check-server.  Each change is one core transaction,
  * acting for the session's lock on running like an edit.
  */
 #include <stdio.h>
@@ -9,6 +10,7 @@
 
 #include <openssl/evp.h>
 
+#include "../../src/sa_tls.h"
 #include "ds.h"
 #include "rpc.h"
 
@@ -157,4 +159,59 @@ struct nc_server_reply *
 rpc_remove_certificate(struct sa_nc_call *c)
 {
 	return entry_op(c, sa_txn_remove);
+}
+
+struct nc_server_reply *
+rpc_restore_defaults(struct sa_nc_call *c)
+{
+	struct sa_txn *t;
+	char err[512];
+	int r;
+
+	if ((t = new_txn(c)) == NULL)
+		return rpc_err(c, "resource-denied", 0, NULL, NULL, "out of memory");
+	if ((r = sa_txn_restore_defaults(t, err, sizeof(err))) == 0)
+		r = sa_txn_commit(t, err, sizeof(err));
+	sa_txn_free(t);
+	return r == 0 ? rpc_ok() : nc_rpc_error(c, r, err, NULL);
+}
+
+struct nc_server_reply *
+rpc_run_expiry_sweep(struct sa_nc_call *c)
+{
+	char err[512];
+	int r;
+
+	if ((r = sa_store_sweep(c->d->st, err, sizeof(err))) != 0)
+		return nc_rpc_error(c, r, err, NULL);
+	return rpc_ok();
+}
+
+struct nc_server_reply *
+rpc_check_server(struct sa_nc_call *c)
+{
+	const struct lyd_node *n = rpc_child(c->rpc, "address");
+	const struct lys_module *mod = c->rpc->schema->module;
+	char err[512], hex[SA_FP_HEX_LEN + 1];
+	struct sa_tls_verdict v;
+	struct lyd_node *out = NULL;
+	int r;
+
+	if (n == NULL)
+		return rpc_err(c, "missing-element", 0, NULL, "address",
+		    "check-server needs an address");
+	if ((r = sa_tls_probe(c->d->st, lyd_get_value(n), &v, err, sizeof(err))) != 0)
+		return nc_rpc_error(c, r == SA_ERR_INVALID ? r : SA_ERR_IO, err, NULL);
+	sa_fp_to_hex(v.fp, hex);
+	if (lyd_new_inner(NULL, mod, "check-server", 0, &out) != LY_SUCCESS ||
+	    lyd_new_term(out, mod, "result", v.accepted ? "accepted" : "refused",
+	    1, NULL) != LY_SUCCESS ||
+	    (!v.accepted && lyd_new_term(out, mod, "reason",
+	    sa_reason_name(v.reason), 1, NULL) != LY_SUCCESS) ||
+	    lyd_new_term(out, mod, "fingerprint", hex, 1, NULL) != LY_SUCCESS) {
+		lyd_free_tree(out);
+		return rpc_err(c, "operation-failed", 0, NULL, NULL,
+		    "cannot build the reply");
+	}
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }

@@ -84,6 +84,7 @@ static const struct {
 	{ "missing-element", NC_ERR_MISSING_ELEM, 1 },
 	{ "bad-element", NC_ERR_BAD_ELEM, 1 },
 	{ "unknown-element", NC_ERR_UNKNOWN_ELEM, 1 },
+	{ "unknown-namespace", NC_ERR_UNKNOWN_NS, 4 },
 	{ "access-denied", NC_ERR_ACCESS_DENIED, 0 },
 	{ "lock-denied", NC_ERR_LOCK_DENIED, 3 },
 	{ "resource-denied", NC_ERR_RES_DENIED, 0 },
@@ -119,11 +120,12 @@ rpc_err(const struct sa_nc_call *c, const char *tag, uint32_t sid,
 	case 1: e = nc_err(c->ctx, tags[i].err, type, elem ? elem : ""); break;
 	case 2: e = nc_err(c->ctx, tags[i].err); break;
 	case 3: e = nc_err(c->ctx, tags[i].err, sid); break;
+	case 4: e = nc_err(c->ctx, tags[i].err, type, elem ? elem : "", path ? path : ""); break;
 	}
 	if (e == NULL)
 		return NULL;
 	nc_err_set_msg(e, msg, "en");
-	if (path != NULL && *path != '\0')
+	if (path != NULL && *path != '\0' && tags[i].kind != 4)
 		nc_err_set_path(e, path);
 	sa_debug("session %u: %s: %s", c->sess->id, tag, msg);
 	return nc_server_reply_err(e);
@@ -132,6 +134,8 @@ rpc_err(const struct sa_nc_call *c, const char *tag, uint32_t sid,
 struct nc_server_reply *
 rpc_edit_err(const struct sa_nc_call *c, const struct edit_err *e)
 {
+	if (strcmp(e->tag, "unknown-namespace") == 0)	/* (elem, ns) */
+		return rpc_err(c, e->tag, 0, e->ns, e->elem, "%s", e->msg);
 	return rpc_err(c, e->tag, 0, e->path, e->elem, "%s", e->msg);
 }
 
