@@ -94,6 +94,67 @@ edit_own_op(const struct lyd_node *n)
 static int apply_node(struct lyd_node *parent, struct lyd_node **top,
     const struct lyd_node *en, const char *op, struct edit_err *e);
 
+static const char *
+yang_meta(const struct lyd_node *n, const char *name)
+{
+	struct lyd_meta *m;
+
+	for (m = n->meta; m != NULL; m = m->next)
+		if (strcmp(m->name, name) == 0 &&
+		    strcmp(m->annotation->module->name, "yang") == 0)
+			return lyd_get_meta_value(m);
+	return NULL;
+}
+
+/*
+ * yang:insert (RFC 7950 7.8.6) for an ordered-by user list or leaf-list:
+ * puts t first, last, or before/after the instance yang:key or
+ * yang:value names.
+ */
+static int
+place(struct lyd_node *parent, struct lyd_node *t, const struct lyd_node *en,
+    struct edit_err *e)
+{
+	const char *where = yang_meta(en, "insert"), *key;
+	struct lyd_node *first, *anchor = NULL;
+	char path[512];
+
+	if (where == NULL || parent == NULL ||
+	    !(t->schema->flags & LYS_ORDBY_USER))
+		return 0;
+	first = lyd_child(parent);
+	while (first != NULL && first->schema != t->schema)
+		first = first->next;
+	if (strcmp(where, "first") == 0)
+		return first == t || lyd_insert_before(first, t) == LY_SUCCESS ? 0 :
+		    edit_fail(e, "operation-failed", en, "cannot move");
+	if (strcmp(where, "last") == 0)
+		return 0;
+	key = yang_meta(en, t->schema->nodetype == LYS_LIST ? "key" : "value");
+	if (key == NULL) {
+		edit_fail(e, "missing-attribute", en, "insert %s needs "
+		    "yang:key or yang:value", where);
+		snprintf(e->ns, sizeof(e->ns), "%s", "key");
+		return -1;
+	}
+	if (t->schema->nodetype == LYS_LIST)
+		snprintf(path, sizeof(path), "%s%s", t->schema->name, key);
+	else
+		snprintf(path, sizeof(path), "%s[.='%s']", t->schema->name, key);
+	if (lyd_find_path(parent, path, 0, &anchor) != LY_SUCCESS || anchor == NULL) {
+		edit_fail(e, "bad-attribute", en, "insert %s: no instance %s",
+		    where, key);
+		snprintf(e->ns, sizeof(e->ns), "%s", "key");
+		return -1;
+	}
+	if (anchor == t)
+		return 0;
+	if ((strcmp(where, "before") == 0 ? lyd_insert_before(anchor, t) :
+	    lyd_insert_after(anchor, t)) != LY_SUCCESS)
+		return edit_fail(e, "operation-failed", en, "cannot move");
+	return 0;
+}
+
 static int
 apply_children(struct lyd_node *t, const struct lyd_node *en, const char *op,
     struct edit_err *e)
@@ -125,6 +186,8 @@ create_node(struct lyd_node *parent, struct lyd_node **top,
 		lyd_free_tree(n);
 		return edit_fail(e, "operation-failed", en, "cannot insert");
 	}
+	if (place(parent, n, en, e) != 0)
+		return -1;
 	if (en->schema->nodetype & LYD_NODE_TERM)
 		return 0;
 	/* the children of a new node are new: create and replace both create */
@@ -182,6 +245,8 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 	if (strcmp(op, "merge") == 0 || strcmp(op, "replace") == 0) {
 		if (t == NULL)
 			return create_node(parent, top, en, op, e);
+		if (place(parent, t, en, e) != 0)
+			return -1;
 		if (en->schema->nodetype & LYD_NODE_TERM)
 			return set_value(t, en, e);
 		if (strcmp(op, "merge") == 0)
@@ -205,7 +270,9 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 			return 0;
 		return apply_children(t, en, op, e);
 	}
-	return edit_fail(e, "bad-attribute", en, "unknown operation \"%s\"", op);
+	edit_fail(e, "bad-attribute", en, "unknown operation \"%s\"", op);
+	snprintf(e->ns, sizeof(e->ns), "%s", "operation");
+	return -1;
 }
 
 int

@@ -85,6 +85,8 @@ static const struct {
 	{ "bad-element", NC_ERR_BAD_ELEM, 1 },
 	{ "unknown-element", NC_ERR_UNKNOWN_ELEM, 1 },
 	{ "unknown-namespace", NC_ERR_UNKNOWN_NS, 4 },
+	{ "missing-attribute", NC_ERR_MISSING_ATTR, 4 },
+	{ "bad-attribute", NC_ERR_BAD_ATTR, 4 },
 	{ "access-denied", NC_ERR_ACCESS_DENIED, 0 },
 	{ "lock-denied", NC_ERR_LOCK_DENIED, 3 },
 	{ "resource-denied", NC_ERR_RES_DENIED, 0 },
@@ -120,7 +122,12 @@ rpc_err(const struct sa_nc_call *c, const char *tag, uint32_t sid,
 	case 1: e = nc_err(c->ctx, tags[i].err, type, elem ? elem : ""); break;
 	case 2: e = nc_err(c->ctx, tags[i].err); break;
 	case 3: e = nc_err(c->ctx, tags[i].err, sid); break;
-	case 4: e = nc_err(c->ctx, tags[i].err, type, elem ? elem : "", path ? path : ""); break;
+	case 4:	/* unknown-namespace (elem, ns); *-attribute (attr, elem) */
+		if (tags[i].err == NC_ERR_UNKNOWN_NS)
+			e = nc_err(c->ctx, tags[i].err, type, elem ? elem : "", path ? path : "");
+		else
+			e = nc_err(c->ctx, tags[i].err, type, path ? path : "", elem ? elem : "");
+		break;
 	}
 	if (e == NULL)
 		return NULL;
@@ -134,7 +141,8 @@ rpc_err(const struct sa_nc_call *c, const char *tag, uint32_t sid,
 struct nc_server_reply *
 rpc_edit_err(const struct sa_nc_call *c, const struct edit_err *e)
 {
-	if (strcmp(e->tag, "unknown-namespace") == 0)	/* (elem, ns) */
+	if (strcmp(e->tag, "unknown-namespace") == 0 ||
+	    strstr(e->tag, "-attribute") != NULL)	/* e->ns: ns or attribute */
 		return rpc_err(c, e->tag, 0, e->ns, e->elem, "%s", e->msg);
 	return rpc_err(c, e->tag, 0, e->path, e->elem, "%s", e->msg);
 }
