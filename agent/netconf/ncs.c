@@ -29,6 +29,15 @@ ncs_monotime(void)
 	return ts.tv_sec;
 }
 
+int64_t
+ncs_monotime_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
  * libnetconf2's messages.  Its errors concern one client (a failed
  * handshake, a dropped connection), not the daemon: logged as warnings.

@@ -153,7 +153,7 @@ sess_new(struct nc_session *ns, struct ncs_conn *c, long uid,
 	s->c = c;
 	s->id = nc_session_get_id(ns);
 	s->login = nc_session_get_start_time(ns);
-	s->last_rpc = ncs_monotime();
+	s->last_rpc = ncs_monotime_ms();
 	s->uid = uid;
 	s->nq_tail = &s->nq_head;
 	s->username = strdup(user != NULL ? user : "");
@@ -389,7 +389,7 @@ send_notifs(struct ncs_sess *s)
 
 /* Kill requests, the idle timeout, the grace of a refused session. */
 static void
-sess_checks(struct ncs_sess *s, time_t now)
+sess_checks(struct ncs_sess *s, int64_t now)
 {
 	int kill, stopping, idle;
 	uint32_t killer;
@@ -408,9 +408,9 @@ sess_checks(struct ncs_sess *s, time_t now)
 		sess_invalidate(s, NC_SESSION_TERM_KILLED);
 		nc_session_set_killed_by(s->ns, killer);
 	} else if (s->refused == 2 ||
-	    (s->refused && now - s->last_rpc >= NCS_REFUSED_SECS)) {
+	    (s->refused && now - s->last_rpc >= NCS_REFUSED_SECS * 1000)) {
 		sess_invalidate(s, NC_SESSION_TERM_OTHER);
-	} else if (idle > 0 && now - s->last_rpc >= idle &&
+	} else if (idle > 0 && now - s->last_rpc >= (int64_t)idle * 1000 &&
 	    nc_session_get_notif_status(s->ns) == 0) {
 		/* RFC 6022 idle: no RPC; a subscriber is never idle */
 		sess_invalidate(s, NC_SESSION_TERM_TIMEOUT);
@@ -421,7 +421,7 @@ sess_checks(struct ncs_sess *s, time_t now)
 static int
 sess_step(struct ncs_sess *s)
 {
-	time_t now = ncs_monotime();
+	int64_t now = ncs_monotime_ms();
 	int r;
 
 	sess_checks(s, now);
@@ -431,7 +431,7 @@ sess_step(struct ncs_sess *s)
 		if (srv.cb.session_start != NULL)
 			srv.cb.session_start(s->ns, srv.cb.arg);
 	}
-	busy_set(s->c, now);
+	busy_set(s->c, ncs_monotime());
 	r = nc_ps_poll(s->ps, 0, NULL);
 	if (r & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))
 		s->last_rpc = now;

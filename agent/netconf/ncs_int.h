@@ -53,7 +53,7 @@ struct ncs_sess {
 	char *username;			/* copies, for ncs_foreach */
 	char *host;
 	time_t login;			/* wall clock */
-	time_t last_rpc;		/* monotonic, for the idle timeout */
+	int64_t last_rpc;		/* monotonic ms, for the idle timeout */
 	long uid;			/* UNIX peer, else -1 */
 	void *user_data;		/* the dispatcher's */
 	int started;			/* session_start was called */
@@ -125,6 +125,7 @@ extern struct ncs_server srv;
 void ncs_register(struct ncs_sess *s);
 void ncs_unregister(struct ncs_sess *s);
 time_t ncs_monotime(void);
+int64_t ncs_monotime_ms(void);
 
 /* ncs_conn.c */
 /* Takes ns over: a new connection of kind on wfd (ours, closed with the
