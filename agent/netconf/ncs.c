@@ -252,6 +252,7 @@ ncs_notify(uint32_t sid, struct lyd_node *notif, const struct timespec *when)
 {
 	struct ncs_notif *n;
 	struct ncs_sess *s;
+	int warn;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL) {
 		lyd_free_all(notif);
@@ -266,10 +267,14 @@ ncs_notify(uint32_t sid, struct lyd_node *notif, const struct timespec *when)
 	s = sess_find(sid);
 	if (s == NULL || !s->subscribed || srv.stopping ||
 	    s->nq_len >= NCS_NOTIF_QUEUE_MAX) {
+		warn = s != NULL && s->nq_len >= NCS_NOTIF_QUEUE_MAX &&
+		    !s->nq_warned;
+		if (warn)
+			s->nq_warned = 1;
 		pthread_mutex_unlock(&srv.lock);
-		if (s != NULL && s->nq_len >= NCS_NOTIF_QUEUE_MAX)
-			sa_warn("session %u reads no notifications: one dropped",
-			    sid);
+		if (warn)
+			sa_warn("session %u reads no notifications: %d queued, "
+			    "the next ones are dropped", sid, NCS_NOTIF_QUEUE_MAX);
 		lyd_free_all(notif);
 		free(n);
 		return -1;

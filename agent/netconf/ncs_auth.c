@@ -205,23 +205,67 @@ ctn_map(enum sa_ctn_type t)
 	}
 }
 
+static void
+free_rules(struct sa_ctn *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].fingerprint);
+		free(v[i].name);
+	}
+	free(v);
+}
+
+/* A copy of the rules of d->cfg, so that no libnetconf2 lock is taken
+ * under d->cfg_lock (an acceptor holds one while it reads d->cfg). */
+static struct sa_ctn *
+copy_rules(size_t *n, char **ca)
+{
+	const struct sa_config *c = cfg_rdlock();
+	struct sa_ctn *v;
+	size_t i;
+	int bad = 0;
+
+	*n = 0;
+	*ca = c->tls_client_ca != NULL ? strdup(c->tls_client_ca) : NULL;
+	if ((v = calloc(c->nctn + 1, sizeof(*v))) != NULL) {
+		for (i = 0; i < c->nctn; i++) {
+			v[i] = c->ctn[i];
+			v[i].fingerprint = strdup(c->ctn[i].fingerprint);
+			v[i].name = c->ctn[i].name ? strdup(c->ctn[i].name) : NULL;
+			bad |= v[i].fingerprint == NULL;
+		}
+		*n = c->nctn;
+	}
+	cfg_unlock();
+	if (v == NULL || bad || *ca == NULL) {
+		free_rules(v, *n);
+		free(*ca);
+		return NULL;
+	}
+	return v;
+}
+
 /* The client CAs and the cert-to-name rules of the current d->cfg. */
 static int
 tls_rules(void)
 {
-	const struct sa_config *c = cfg_rdlock();
-	size_t i;
+	struct sa_ctn *v;
+	char *ca;
+	size_t i, n;
 	int r = 0;
 
+	if ((v = copy_rules(&n, &ca)) == NULL)
+		return -1;
 	nc_server_tls_endpt_del_ctn("tls", -1, NULL, 0, NULL);
-	for (i = 0; r == 0 && i < c->nctn; i++)
-		r = nc_server_tls_endpt_add_ctn("tls", c->ctn[i].id,
-		    c->ctn[i].fingerprint, ctn_map(c->ctn[i].type),
-		    c->ctn[i].name);
+	for (i = 0; r == 0 && i < n; i++)
+		r = nc_server_tls_endpt_add_ctn("tls", v[i].id, v[i].fingerprint,
+		    ctn_map(v[i].type), v[i].name);
 	if (r == 0)
-		r = nc_server_tls_endpt_set_trusted_ca_paths("tls",
-		    c->tls_client_ca, NULL);
-	cfg_unlock();
+		r = nc_server_tls_endpt_set_trusted_ca_paths("tls", ca, NULL);
+	free_rules(v, n);
+	free(ca);
 	return r;
 }
 

@@ -236,10 +236,11 @@ ncs_adopt(struct nc_session *ns, enum ncs_kind kind, int wfd, long uid,
 	ev.events = EPOLLIN | EPOLLONESHOT;
 	ev.data.u64 = c->id;
 	epoll_ctl(srv.epfd, EPOLL_CTL_ADD, wfd, &ev);
+	/* logged before a worker can see s, and end and free it */
+	log_start(s);
 	/* libssh and OpenSSL may hold the first RPCs already: drain now */
 	ncs_conn_queue(c);
 	pthread_mutex_unlock(&srv.lock);
-	log_start(s);
 }
 
 static const char *
@@ -357,6 +358,7 @@ send_notifs(struct ncs_sess *s)
 	s->nq_head = NULL;
 	s->nq_tail = &s->nq_head;
 	s->nq_len = 0;
+	s->nq_warned = 0;
 	pthread_mutex_unlock(&srv.lock);
 	if (n == NULL)
 		return 0;

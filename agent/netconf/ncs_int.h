@@ -67,6 +67,7 @@ struct ncs_sess {
 	struct ncs_notif *nq_head;
 	struct ncs_notif **nq_tail;
 	size_t nq_len;
+	int nq_warned;			/* the queue overflowed: said once */
 	uint64_t in_rpcs, in_bad_rpcs, out_rpc_errors, out_notifications;
 	struct ncs_sess *hnext;		/* registry bucket */
 };
