@@ -64,7 +64,7 @@ stage_setting(struct sa_txn *t, const struct lyd_node *leaf, enum sa_setting s,
 	const char *op = diff_op(leaf), *v;
 	char err[256];
 
-	if (op == NULL || strcmp(op, "none") == 0)
+	if (op == NULL || strcmp(op, "none") == 0 || (leaf->flags & LYD_DEFAULT))
 		return 0;
 	v = strcmp(op, "delete") == 0 ? deleted_value : lyd_get_value(leaf);
 	if (sa_setting_is_secret(s) && strcmp(v, DS_PASSWORD_STANDIN) == 0)
@@ -138,6 +138,8 @@ stage_certificates(struct sa_txn *t, const struct lyd_node *certs,
 	int r = 0;
 
 	for (c = lyd_child(certs); c != NULL && r == 0; c = c->next) {
+		if (c->flags & LYD_DEFAULT)
+			continue;	/* implicit defaults under a created node */
 		op = diff_op(c) != NULL ? diff_op(c) : inherited;
 		if (strcmp(c->schema->name, "accept-all-certificates") == 0)
 			r = stage_setting(t, c, SA_SET_ACCEPT_ALL, "false", changes, e);

@@ -21,6 +21,29 @@ ds_base64(const unsigned char *der, size_t len)
 	return b;
 }
 
+/* The child of n named name, or NULL (without libyang's path logging). */
+static struct lyd_node *
+child_named(struct lyd_node *n, const char *name)
+{
+	struct lyd_node *c;
+
+	for (c = n != NULL ? lyd_child(n) : NULL; c != NULL; c = c->next)
+		if (c->schema != NULL && strcmp(c->schema->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+struct lyd_node *
+ds_password_node(struct lyd_node *tree)
+{
+	for (; tree != NULL; tree = tree->next)
+		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
+		    strcmp(tree->schema->module->name, SA_YANG_MODULE) == 0)
+			return child_named(child_named(tree, "http-authentication"),
+			    "password");
+	return NULL;
+}
+
 void
 ds_time(time_t t, char *buf, size_t len)
 {

@@ -32,21 +32,26 @@ with_defaults(const struct sa_nc_call *c, NC_WD_MODE *wd)
 static void
 drop_password(struct lyd_node *tree)
 {
-	struct lyd_node *n = NULL;
-
-	for (; tree != NULL; tree = tree->next)
-		if (lyd_find_path(tree, "http-authentication/password", 0, &n) ==
-		    LY_SUCCESS && n != NULL)
-			lyd_free_tree(n);
-}
-
-static void
-add_defaults(struct lyd_node *tree, int config_only)
-{
 	struct lyd_node *n;
 
-	for (n = tree; n != NULL; n = n->next)
-		lyd_new_implicit_tree(n, config_only ? LYD_IMPLICIT_NO_STATE : 0, NULL);
+	if ((n = ds_password_node(tree)) != NULL)
+		lyd_free_tree(n);
+}
+
+/*
+ * report-all: the default nodes, made by validating the modules present
+ * (lyd_new_implicit_tree() skips the containers lyd_new_inner() made,
+ * which libyang flags as new defaults).
+ */
+static void
+add_defaults(struct ly_ctx *ctx, struct lyd_node **tree, int config_only)
+{
+	uint32_t opts = LYD_VALIDATE_PRESENT | (config_only ? LYD_VALIDATE_NO_STATE : 0);
+
+	if (*tree != NULL && lyd_validate_all(tree, ctx, opts, NULL) != LY_SUCCESS) {
+		sa_debug("report-all: %s", ly_errmsg(ctx));
+		ly_err_clean(ctx, NULL);
+	}
 }
 
 /* The state of <get> besides secagent-security: monitoring, yang-library, NACM counters. */
@@ -109,6 +114,9 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	drop_password(tree);
 	if (with_state && add_state(c, &sel, &tree) != 0)
 		sa_warn("monitoring data incomplete");
+	/* report-all: the defaults are data the filter may select */
+	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
+		add_defaults(c->ctx, &tree, !with_state);
 	ds_sel_clear(&sel);
 	if (ftree != NULL) {
 		if (filter_subtree(ftree, tree, &res) != 0)
@@ -125,8 +133,6 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	lyd_free_siblings(tree);
 	rpc_user(c, &u);
 	nacm_prune_read(c->d->nc_state->nacm, &u, &res);
-	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
-		add_defaults(res, !with_state);
 	return rpc_data_reply(c, res, wd);
 }
 

@@ -1,0 +1,236 @@
+/*
+ * netconf.c - the NETCONF front end of secagentd: the libyang context
+ * (the standard modules from Debian's packages, ietf-netconf from the
+ * build, ours), the capabilities, and the dispatcher that sends every RPC
+ * through sa_rpc_table[] (rpc_table.c).  Transport and sessions: ncs.h.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../daemon/log.h"
+#include "../yangctx.h"
+#include "nacm.h"
+#include "nc_state.h"
+#include "ncs.h"
+#include "netconf.h"
+#include "notif.h"
+#include "rpc.h"
+
+
+struct sa_netconf {
+	struct sa_daemon *d;
+	struct ly_ctx *ctx;
+};
+
+/*
+ * with-defaults is announced here, not by libnetconf2: its also-supported
+ * argument is a bit mask of values that are not bits (ALL=1, ALL_TAG=2,
+ * TRIM=3), so report-all always drags "trim" along.  Exactly RFC 6243.
+ */
+static const char *const capabilities[] = {
+	"urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=trim"
+	    "&also-supported=report-all,report-all-tagged",
+	"urn:ietf:params:netconf:capability:notification:1.0",
+	"urn:ietf:params:netconf:capability:interleave:1.0",
+	NULL,
+};
+
+static int ly_quiet;	/* after start: libyang's errors are the clients' */
+
+/*
+ * libyang's errors while the context is built are ours; its warnings are
+ * about the standard modules (RFC 6470's XPath), nothing to act on.
+ */
+static void
+yang_log(LY_LOG_LEVEL level, const char *msg, const char *path)
+{
+	enum sa_log_level l = level == LY_LLERR && !ly_quiet ? SA_LOG_ERROR :
+	    SA_LOG_DEBUG;
+
+	if (path != NULL)
+		sa_log(l, "libyang", "%s (%s)", msg, path);
+	else
+		sa_log(l, "libyang", "%s", msg);
+}
+
+static struct ly_ctx *
+build_context(char *err, size_t errlen)
+{
+	struct ly_ctx *ctx;
+	struct lysc_node *gs;
+
+	ly_set_log_clb(yang_log, 1);
+	if ((ctx = sa_yang_context(err, errlen)) == NULL)
+		return NULL;
+	/* libnetconf2's get-schema is broken with libyang 2.1: through the
+	 * dispatcher to rpc_get_schema instead */
+	gs = (struct lysc_node *)lys_find_path(ctx, NULL,
+	    "/ietf-netconf-monitoring:get-schema", 0);
+	if (gs == NULL) {
+		snprintf(err, errlen, "ietf-netconf-monitoring has no get-schema");
+		goto fail;
+	}
+	nc_set_rpc_callback(gs, ncs_rpc_entry);
+	return ctx;
+ fail:
+	ly_ctx_destroy(ctx);
+	return NULL;
+}
+
+static const struct sa_rpc_row *
+find_row(const char *module, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sa_rpc_table_len; i++)
+		if (strcmp(sa_rpc_table[i].module, module) == 0 &&
+		    strcmp(sa_rpc_table[i].name, name) == 0)
+			return &sa_rpc_table[i];
+	return NULL;
+}
+
+static struct nc_server_reply *
+dispatch(struct lyd_node *rpc, struct nc_session *s, void *arg)
+{
+	struct sa_netconf *nc = arg;
+	const struct sa_rpc_row *row;
+	struct sa_nc_call call;
+	struct nacm_user u;
+	struct lyd_node *e;
+	char msg[256];
+
+	row = find_row(rpc->schema->module->name, rpc->schema->name);
+	if (row == NULL) {
+		snprintf(msg, sizeof(msg), "%s:%s is not supported",
+		    rpc->schema->module->name, rpc->schema->name);
+		e = nc_err(nc->ctx, NC_ERR_OP_NOT_SUPPORTED, NC_ERR_TYPE_PROT);
+		nc_err_set_msg(e, msg, "en");
+		return nc_server_reply_err(e);
+	}
+	memset(&call, 0, sizeof(call));
+	call.d = nc->d;
+	call.ctx = nc->ctx;
+	call.rpc = rpc;
+	call.s = s;
+	call.sess = ncs_session_get_user_data(s);
+	if (call.sess == NULL)
+		return nc_server_reply_err(nc_err(nc->ctx, NC_ERR_RES_DENIED,
+		    NC_ERR_TYPE_APP));
+	rpc_user(&call, &u);
+	if (!nacm_allow_rpc(nc->d->nc_state->nacm, &u, rpc->schema))
+		return rpc_err(&call, "access-denied", 0, NULL, NULL,
+		    "%s:%s is not permitted to %s", rpc->schema->module->name,
+		    rpc->schema->name, u.name);
+	return row->fn(&call);
+}
+
+static void
+session_start(struct nc_session *s, void *arg)
+{
+	struct sa_nc_session *ss = calloc(1, sizeof(*ss));
+
+	(void)arg;
+	if (ss == NULL || (ss->user = strdup(ncs_session_username(s))) ==
+	    NULL) {
+		free(ss);
+		sa_error("out of memory: session %u has no state",
+		    nc_session_get_id(s));
+		return;
+	}
+	ss->id = nc_session_get_id(s);
+	/* root on the UNIX socket: the NACM recovery session (RFC 8341) */
+	ss->recovery = ncs_session_uid(s) == 0;
+	ncs_session_set_user_data(s, ss);
+}
+
+static void
+session_end(struct nc_session *s, void *arg)
+{
+	struct sa_netconf *nc = arg;
+	struct sa_nc_session *ss = ncs_session_get_user_data(s);
+
+	ncs_session_set_user_data(s, NULL);
+	if (ss == NULL)
+		return;
+	/* its locks, candidate changes, unconfirmed commit, subscription */
+	nc_state_session_end(nc->d, ss->id);
+	notif_session_end(nc->d, ss->id);
+	free(ss->user);
+	free(ss);
+}
+
+static void
+after_reply(struct nc_session *s, void *arg)
+{
+	struct sa_netconf *nc = arg;
+	struct sa_nc_session *ss = ncs_session_get_user_data(s);
+
+	if (ss != NULL)
+		notif_after_reply(nc->d, s, ss);
+}
+
+int
+sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen)
+{
+	struct ncs_callbacks cb;
+	struct sa_netconf *nc;
+
+	if ((nc = calloc(1, sizeof(*nc))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	nc->d = d;
+	if ((nc->ctx = build_context(err, errlen)) == NULL) {
+		free(nc);
+		return -1;
+	}
+	if (nc_state_init(d, nc->ctx, err, errlen) != 0 ||
+	    notif_init(d, nc->ctx, err, errlen) != 0) {
+		nc_state_free(d);
+		ly_ctx_destroy(nc->ctx);
+		free(nc);
+		return -1;
+	}
+	ly_quiet = 1;
+	memset(&cb, 0, sizeof(cb));
+	cb.rpc = dispatch;
+	cb.session_start = session_start;
+	cb.session_end = session_end;
+	cb.after_reply = after_reply;
+	cb.arg = nc;
+	ncs_set_capabilities(capabilities);
+	if (ncs_start(d, nc->ctx, &cb, err, errlen) != 0) {
+		notif_free(d);
+		nc_state_free(d);
+		ly_ctx_destroy(nc->ctx);
+		free(nc);
+		return -1;
+	}
+	d->netconf = nc;
+	return 0;
+}
+
+void
+sa_netconf_reload(struct sa_daemon *d)
+{
+	if (d->netconf != NULL)
+		ncs_reload(d);
+}
+
+void
+sa_netconf_stop(struct sa_daemon *d)
+{
+	struct sa_netconf *nc = d->netconf;
+
+	if (nc == NULL)
+		return;
+	ncs_stop();	/* every session ends first: session_end cleans up */
+	notif_free(d);
+	nc_state_free(d);
+	ly_ctx_destroy(nc->ctx);	/* last: libnetconf2 used its dictionary */
+	free(nc);
+	d->netconf = NULL;
+}
