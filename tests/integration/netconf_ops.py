@@ -267,6 +267,14 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     expect_error("remove-certificate of an unknown fingerprint", lambda: m.dispatch(to_ele(
         '<remove-certificate xmlns="%s"><fingerprint>%s</fingerprint></remove-certificate>' % (NS, other_fp))), "data-missing")
 
+    expect_error("error-option continue-on-error", lambda: m.edit_config(
+        target="running", error_option="continue-on-error",
+        config=config(SEC % "<http-authentication><username>x</username></http-authentication>")),
+        "operation-not-supported")
+    m.edit_config(target="running", error_option="rollback-on-error",
+                  config=config(SEC % "<http-authentication><username>rb</username></http-authentication>"))
+    ok("error-option rollback-on-error")
+
     # there is no startup datastore (no :startup): delete-config is refused
     try:
         m.delete_config(target="startup")
