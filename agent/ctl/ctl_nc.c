@@ -247,17 +247,11 @@ cert_from_node(struct ctl_cert *c, const struct lyd_node *e, int details)
 		snprintf(d->sha256, sizeof(d->sha256), "%s", c->fingerprint);
 		c->has_details = 1;
 		if ((v = leaf(e, "cert-data")) != NULL) {
-			struct sa_parsed_set set;
-			size_t n = strlen(v), len;
-			unsigned char *der = malloc(n);
-			int r = der ? EVP_DecodeBlock(der, (const unsigned char *)v, (int)n) : -1;
-			if (r > 0) {
-				len = (size_t)r - (n > 1 && v[n - 1] == '=') - (n > 2 && v[n - 2] == '=');
-				if (sa_cert_parse(der, len, &set, NULL, 0) == 0) {
-					c->pem = sa_der_to_pem(set.certs[0].der, set.certs[0].der_len);
-					sa_parsed_set_clear(&set);
-				}
-			}
+			size_t len;
+			unsigned char *der = sa_base64_decode(v, &len);
+
+			if (der != NULL)
+				c->pem = sa_der_to_pem(der, len);
 			free(der);
 		}
 	}

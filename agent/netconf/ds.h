@@ -86,8 +86,6 @@ int ds_stage_diff(struct sa_txn *t, const struct lyd_node *before,
 /* The password leaf of a view (top-level siblings), or NULL. */
 struct lyd_node *ds_password_node(struct lyd_node *tree);
 
-/* A core entry's base64 DER, for cert-data; caller frees. */
-char *ds_base64(const unsigned char *der, size_t len);
 /* ISO 8601 time for yang:date-and-time into buf (>= 32 bytes). */
 void ds_time(time_t t, char *buf, size_t len);
 

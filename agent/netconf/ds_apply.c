@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "../../src/sa_store.h"
 #include "ds.h"
 #include "edit.h"
@@ -33,28 +31,6 @@ child(const struct lyd_node *n, const char *name)
 		if (strcmp(c->schema->name, name) == 0)
 			return c;
 	return NULL;
-}
-
-/* base64 to DER; caller frees. */
-static unsigned char *
-unbase64(const char *b64, size_t *len)
-{
-	size_t n = strlen(b64), pad = 0;
-	unsigned char *der;
-	int r;
-
-	if (n == 0 || n % 4 != 0 || (der = malloc(n / 4 * 3 + 1)) == NULL)
-		return NULL;
-	if ((r = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n)) < 0) {
-		free(der);
-		return NULL;
-	}
-	if (b64[n - 1] == '=')
-		pad++;
-	if (b64[n - 2] == '=')
-		pad++;
-	*len = (size_t)r - pad;
-	return der;
 }
 
 static int
@@ -98,7 +74,7 @@ stage_entry(struct sa_txn *t, const struct lyd_node *entry, enum sa_list l,
 		if (c == NULL)
 			return edit_fail(e, "data-missing", entry,
 			    "cert-data is mandatory for a new certificate");
-		if ((der = unbase64(lyd_get_value(c), &len)) == NULL)
+		if ((der = sa_base64_decode(lyd_get_value(c), &len)) == NULL)
 			return edit_fail(e, "invalid-value", c, "cert-data is not base64");
 		c = child(entry, "rejected");
 		rejected = c != NULL && strcmp(lyd_get_value(c), "true") == 0;

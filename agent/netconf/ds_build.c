@@ -11,16 +11,6 @@
 
 #include "ds.h"
 
-char *
-ds_base64(const unsigned char *der, size_t len)
-{
-	char *b = malloc(4 * ((len + 2) / 3) + 1);
-
-	if (b != NULL)
-		EVP_EncodeBlock((unsigned char *)b, der, (int)len);
-	return b;
-}
-
 /* The child of n named name, or NULL (without libyang's path logging). */
 static struct lyd_node *
 child_named(struct lyd_node *n, const char *name)
@@ -124,7 +114,7 @@ add_entry(struct lyd_node *certs, const struct lys_module *mod,
 	sa_fp_to_hex(e->fp, hex);
 	if (lyd_new_list(certs, mod, list_nodes[e->list], 0, &n, hex) != LY_SUCCESS)
 		return SA_ERR_INVALID;
-	if ((b64 = ds_base64(e->der, e->der_len)) == NULL)
+	if ((b64 = sa_base64_encode(e->der, e->der_len)) == NULL)
 		return SA_ERR_NOMEM;
 	r |= term(n, mod, "cert-data", b64);
 	free(b64);
