@@ -49,4 +49,8 @@ void ctl_json_string(FILE *f, const char *s);
 /* ctl_tls.c: a TLS connection to host:port under the store's policy */
 int ctl_check_server(struct sa_store *st, const char *target, int json);
 
+/* ctl_prov.c: one provisioning attempt; the settings as a provisioning file */
+int ctl_provision(struct sa_store *st, int json);
+int ctl_export_provisioning(struct sa_store *st);
+
 #endif
