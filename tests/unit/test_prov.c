@@ -325,6 +325,41 @@ test_export(void)
 	free(xml);
 }
 
+/* The example of contrib/ is a file the parser takes (not committed). */
+static void
+test_contrib_example(void)
+{
+	struct sa_prov_summary sum;
+	const char *src = getenv("SECAGENT_SRCDIR");
+	struct sa_txn *t;
+	char path[4096], err[512] = "", *buf;
+	long n;
+	FILE *f;
+	int r;
+
+	snprintf(path, sizeof(path), "%s/contrib/provisioning.xml",
+	    src != NULL ? src : "..");
+	if ((f = fopen(path, "rb")) == NULL) {
+		t_skip("contrib/provisioning.xml: not found (SECAGENT_SRCDIR)");
+		return;
+	}
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	if (buf == NULL || fread(buf, 1, (size_t)n, f) != (size_t)n)
+		n = 0;
+	fclose(f);
+	t = sa_txn_new(st, "test");
+	r = sa_prov_parse(buf, (size_t)n, st, t, &sum, err, sizeof(err));
+	t_ok(r == 0 && sum.params == 3 && sum.unknown == 1 &&
+	    sum.certs_added == 1 && sum.certs_absent == 1,
+	    "contrib/provisioning.xml is a file the parser takes%s%s",
+	    r ? ": " : "", r ? err : "");
+	sa_txn_free(t);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -345,6 +380,7 @@ main(void)
 	test_secret_not_echoed();
 	test_certificates();
 	test_export();
+	test_contrib_example();
 	sa_store_free(st);
 	t_rmrf(dir);
 	free(dir);
