@@ -211,8 +211,10 @@ stage_removals(struct prov_parse *p)
 	size_t i;
 	int r, present;
 
-	qsort(p->added.v, p->added.n, SA_FP_LEN, fp_cmp);
-	qsort(p->removed.v, p->removed.n, SA_FP_LEN, fp_cmp);
+	if (p->added.n > 1)
+		qsort(p->added.v, p->added.n, SA_FP_LEN, fp_cmp);
+	if (p->removed.n > 1)
+		qsort(p->removed.v, p->removed.n, SA_FP_LEN, fp_cmp);
 	for (i = 0; i < p->removed.n; i++) {
 		if (i > 0 && memcmp(p->removed.v[i], p->removed.v[i - 1],
 		    SA_FP_LEN) == 0)
