@@ -77,11 +77,13 @@ access_log() {
 pa=$(free_port)
 pb=$(free_port)
 pc=$(free_port)
+pd=$(free_port)
 mkdir -p "$T/www" "$T/wwwc/auth" "$T/wwwc/open" "$T/wwwc/basic"
 # A: the provisioning server, a certificate chaining to the factory root
 lt a "$pa" "$T/good-chain.pem" "$T/good.key" "$T/www" "/" \
 	"url.redirect = (\"^/moved\$\" => \"/p1.xml\", \"^/away-auth\$\" => \"https://localhost:$pc/auth/p.xml\", \"^/away-open\$\" => \"https://localhost:$pc/open/p.xml\", \"^/to-http\$\" => \"http://localhost:$pc/open/p.xml\")
-url.redirect-code = 302" ||
+url.redirect-code = 302
+\$SERVER[\"socket\"] == \"127.0.0.1:$pd\" { ssl.engine = \"disable\" }" ||
 	not_ok "lighttpd A does not start: $(tail -3 "$T/a.error.log")"
 # B: the same files behind a certificate of an unknown CA
 lt b "$pb" "$T/evil.pem" "$T/evil.key" "$T/www" "/" ||
@@ -179,6 +181,11 @@ case "$rc/$out" in
 esac
 expect "a wrong password: nothing applied" "$before" "$(snapshot)"
 printf '%s\n' "$PASSWORD" | ctl set http-password - >/dev/null
+
+ctl remove "$fleet2" >/dev/null
+out=$(prov "http://127.0.0.1:$pd/p2.xml" 2>&1); rc=$?
+expect "plain http with digest authentication: applied" "0/ca/provisioned" \
+	"$rc/$(where "$fleet2")"
 
 # ---- files that are refused whole ----
 # refused NAME FILE WORDS: fetched from A, refused with WORDS, nothing changed
