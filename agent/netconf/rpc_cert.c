@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../../src/sa_tls.h"
+#include "../provision/prov.h"
 #include "ds.h"
 #include "rpc.h"
 
@@ -138,6 +139,17 @@ struct nc_server_reply *
 rpc_remove_certificate(struct sa_nc_call *c)
 {
 	return entry_op(c, sa_txn_remove);
+}
+
+/* provision-now: synchronous; <ok/> once the file was fetched and applied. */
+struct nc_server_reply *
+rpc_provision_now(struct sa_nc_call *c)
+{
+	char err[512];
+
+	if (sa_prov_run(c->d, c->sess->id, err, sizeof(err)) != 0)
+		return rpc_err(c, "operation-failed", 0, NULL, NULL, "%s", err);
+	return rpc_ok();
 }
 
 struct nc_server_reply *

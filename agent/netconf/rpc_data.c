@@ -4,7 +4,11 @@
  */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "../daemon/log.h"
+#include "../provision/prov.h"
+#include "../sa_map.h"
 #include "ds.h"
 #include "filter.h"
 #include "rpc.h"
@@ -51,6 +55,44 @@ add_defaults(struct ly_ctx *ctx, struct lyd_node **tree, int config_only)
 	if (*tree != NULL && lyd_validate_all(tree, ctx, opts, NULL) != LY_SUCCESS) {
 		sa_debug("report-all: %s", ly_errmsg(ctx));
 		ly_err_clean(ctx, NULL);
+	}
+}
+
+/* The provisioning client's state under /security/provisioning. */
+static void
+add_prov_state(const struct sa_nc_call *c, struct lyd_node *tree)
+{
+	const struct lys_module *mod;
+	struct sa_prov_state ps;
+	struct lyd_node *p = NULL;
+	char buf[32];
+
+	for (; tree != NULL; tree = tree->next)
+		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
+		    strcmp(tree->schema->module->name, SA_YANG_MODULE) == 0)
+			break;
+	if (tree == NULL || c->d->prov == NULL)
+		return;
+	for (p = lyd_child(tree); p != NULL; p = p->next)
+		if (strcmp(p->schema->name, "provisioning") == 0)
+			break;
+	if (p == NULL)
+		return;
+	mod = p->schema->module;
+	sa_prov_get_state(c->d, &ps);
+	if (ps.last_attempt != 0) {
+		ds_time(ps.last_attempt, buf, sizeof(buf));
+		lyd_new_term(p, mod, "last-attempt", buf, 0, NULL);
+		lyd_new_term(p, mod, "last-result", ps.last_result ==
+		    SA_MAP_RESULT_SUCCESS ? "success" : "failed", 0, NULL);
+		if (ps.last_error[0] != '\0')
+			lyd_new_term(p, mod, "last-error", ps.last_error, 0, NULL);
+		snprintf(buf, sizeof(buf), "%u", ps.unknown_params);
+		lyd_new_term(p, mod, "unknown-parameters", buf, 0, NULL);
+	}
+	if (ps.last_success != 0) {
+		ds_time(ps.last_success, buf, sizeof(buf));
+		lyd_new_term(p, mod, "last-success", buf, 0, NULL);
 	}
 }
 
@@ -112,6 +154,8 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 		return rpc_edit_err(c, &e);
 	}
 	drop_password(tree);
+	if (with_state)
+		add_prov_state(c, tree);
 	if (with_state && add_state(c, &sel, &tree) != 0)
 		sa_warn("monitoring data incomplete");
 	/* report-all: the defaults are data the filter may select */

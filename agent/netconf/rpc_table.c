@@ -28,6 +28,7 @@ const struct sa_rpc_row sa_rpc_table[] = {
 	{ "secagent-security", "restore-defaults", rpc_restore_defaults },
 	{ "secagent-security", "run-expiry-sweep", rpc_run_expiry_sweep },
 	{ "secagent-security", "check-server", rpc_check_server },
+	{ "secagent-security", "provision-now", rpc_provision_now },
 };
 
 const size_t sa_rpc_table_len = sizeof(sa_rpc_table) / sizeof(sa_rpc_table[0]);
