@@ -60,7 +60,7 @@ def main():
     a = Agent()
     try:
         m = a.connect()
-        run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, ca_pem)
+        m = run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, ca_pem)
         m.close_session()
     finally:
         check("the daemon is alive after the operations", a.alive(), a.logtail())
@@ -275,13 +275,27 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
                   config=config(SEC % "<http-authentication><username>rb</username></http-authentication>"))
     ok("error-option rollback-on-error")
 
+    # running is persistent: a restart keeps what was configured
+    m.edit_config(target="running", config=config(SEC % (
+        "<certificates>%s<accept-all-certificates>true</accept-all-certificates></certificates>"
+        "<http-authentication><username>persisted</username></http-authentication>" % ca_entry(ca_fp, ca_der))))
+    m.close_session()
+    a.restart()
+    m = a.connect()
+    r = m.get_config(source="running", filter=("subtree", SEC % ""))
+    check("the configuration survives a restart", ca_fp in r.data_xml and
+          "<username>persisted</username>" in r.data_xml and
+          "accept-all-certificates>true<" in r.data_xml, r.data_xml[:300])
+    m.edit_config(target="running", config=config(SEC % "<certificates><accept-all-certificates>false</accept-all-certificates></certificates>"))
+
     # there is no startup datastore (no :startup): delete-config is refused
     try:
         m.delete_config(target="startup")
         not_ok("delete-config of startup is refused", "accepted")
     except RPCError as e:
         ok("delete-config of startup is refused: %s" % e.tag)
-    expect_error("get-config of startup", lambda: m.get_config(source="startup"), e.tag if False else "operation-failed")
+    expect_error("get-config of startup", lambda: m.get_config(source="startup"), "operation-failed")
+    return m
 
 
 if __name__ == "__main__":
