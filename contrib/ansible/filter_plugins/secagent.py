@@ -15,6 +15,19 @@ secagent_ca_edit(PEM text, get-config reply)
     others plus a merge of the bundle, in one edit, is the list replaced
     and nothing else.
 
+secagent_policy_config(PEM text, get-config reply, accept_all, username,
+                       password)
+    The whole edit-config <config> of push-policy.yml: the CA edit above,
+    accept-all, the digest credentials; bad values refused without
+    quoting the password.
+
+secagent_policy_held(get-config reply, PEM text, accept_all, username)
+    True when the reply holds that policy.
+
+secagent_config(get-config reply)
+    The policy a device holds: CA and Server fingerprints, accept-all, the
+    username.
+
 secagent_report(get reply, host, days)
     One device's report from a <get> of its certificates: its Invalid
     certificates (reason, peer, subject, seen) and the CA and Server
@@ -35,7 +48,13 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 _PEM = re.compile(r"-----BEGIN CERTIFICATE-----\s*(.*?)\s*-----END CERTIFICATE-----", re.S)
 
 
-class SecagentFilterError(ValueError):
+try:
+    from ansible.errors import AnsibleFilterError as _Base
+except ImportError:     # outside Ansible (the tests import this file)
+    _Base = ValueError
+
+
+class SecagentFilterError(_Base):
     pass
 
 
@@ -79,6 +98,20 @@ def secagent_ca_fingerprints(reply):
             if _text(e, _q("fingerprint"))]
 
 
+def secagent_config(reply):
+    """What a get-config reply says of the policy: {ca, server (fingerprints,
+    sorted), accept_all (bool, default false), username (None if unset)}."""
+    root = _parse(reply)
+    aa = root.find(".//" + _q("accept-all-certificates"))
+    user = root.find(".//%s/%s" % (_q("http-authentication"), _q("username")))
+    return {
+        "ca": sorted(secagent_ca_fingerprints(reply)),
+        "server": sorted(_text(e, _q("fingerprint")) for e in root.iter(_q("server-certificate"))),
+        "accept_all": aa is not None and (aa.text or "").strip() == "true",
+        "username": user.text or "" if user is not None else None,
+    }
+
+
 def secagent_ca_edit(pem, reply):
     """The <ca-certificate> elements that replace the CA list by the bundle."""
     want = secagent_certs(pem)
@@ -93,6 +126,47 @@ def secagent_ca_edit(pem, reply):
                      '<fingerprint>%s</fingerprint><cert-data>%s</cert-data>'
                      '</ca-certificate>' % (NC, c["fingerprint"], c["cert_data"]))
     return "".join(parts)
+
+
+def _xml_text(s):
+    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _bool(v, name):
+    if isinstance(v, bool):
+        return v
+    s = str(v).strip().lower()
+    if s in ("true", "yes", "on", "1"):
+        return True
+    if s in ("false", "no", "off", "0"):
+        return False
+    raise SecagentFilterError("%s is not a boolean: %r" % (name, v))
+
+
+def secagent_policy_config(pem, reply, accept_all, username, password):
+    """The <config> of the edit-config that sets the whole policy: the CA
+    list replaced (secagent_ca_edit), accept-all, the digest credentials.
+    A bad value is refused here, with a message that never holds the
+    password (the device's own error would quote it)."""
+    accept_all = _bool(accept_all, "secagent_accept_all")
+    for name, v in (("secagent_http_username", username),
+                    ("secagent_http_password", password)):
+        if v is None or len(str(v)) > 74:
+            raise SecagentFilterError("%s: at most 74 characters" % name)
+    return ('<config xmlns="%s"><security xmlns="%s"><certificates>'
+            '<accept-all-certificates>%s</accept-all-certificates>%s</certificates>'
+            '<http-authentication><username>%s</username><password>%s</password>'
+            '</http-authentication></security></config>'
+            % (NC, NS, "true" if accept_all else "false", secagent_ca_edit(pem, reply),
+               _xml_text(username), _xml_text(password)))
+
+
+def secagent_policy_held(reply, pem, accept_all, username):
+    """True when a get-config reply holds the policy (the password aside)."""
+    c = secagent_config(reply)
+    return (c["ca"] == sorted(x["fingerprint"] for x in secagent_certs(pem)) and
+            c["accept_all"] == _bool(accept_all, "secagent_accept_all") and
+            c["username"] == str(username))
 
 
 def _cert(e, extra=()):
@@ -154,6 +228,9 @@ class FilterModule(object):
             "secagent_certs": secagent_certs,
             "secagent_ca_fingerprints": secagent_ca_fingerprints,
             "secagent_ca_edit": secagent_ca_edit,
+            "secagent_config": secagent_config,
+            "secagent_policy_config": secagent_policy_config,
+            "secagent_policy_held": secagent_policy_held,
             "secagent_report": secagent_report,
             "secagent_report_csv": secagent_report_csv,
         }
