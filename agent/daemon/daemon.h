@@ -35,6 +35,14 @@ int sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen);
 void sa_netconf_reload(struct sa_daemon *d);
 void sa_netconf_stop(struct sa_daemon *d);
 
+/*
+ * The SNMP front end (agent/snmp): the embedded agent on cfg->snmp_listen,
+ * or an AgentX sub-agent of cfg->agentx.  Nothing when neither is set.
+ */
+int sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_snmp_reload(struct sa_daemon *d);
+void sa_snmp_stop(struct sa_daemon *d);
+
 /* The demo profile: DIR/secagentd.conf, DIR/pki, DIR/ssh_host_key. */
 int sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
     size_t errlen);
