@@ -171,6 +171,9 @@ const struct sa_map_node sa_map[] = {
 	RPC(M "reject-certificate", "secInvalidCertAction", SA_OP_REJECT, SA_MAP_ACTION_REJECT, 1, 1, 4, 1, 23),
 	RPC(M "remove-certificate", "secRemoveCertificate", SA_OP_REMOVE, 0, 1, 1, 6),
 	RPC(M "provision-now", "secProvisionNow", SA_OP_PROVISION_NOW, SA_MAP_TRIGGER_START, 1, 3, 8),
+	RPC(M "restore-defaults", "secRestoreDefaults", SA_OP_RESTORE_DEFAULTS, SA_MAP_TRIGGER_START, 1, 1, 7),
+	RPC(M "run-expiry-sweep", "secRunExpirySweep", SA_OP_RUN_SWEEP, SA_MAP_TRIGGER_START, 1, 1, 8),
+	RPC(M "check-server", "secCheckServer", SA_OP_CHECK_SERVER, 0, 1, 1, 9),
 
 	/* Notifications: a column's instance (the fingerprint) names the row. */
 	CONTAINER(NULL, "secNotificationObjects", 1, 4),

@@ -110,6 +110,9 @@ enum sa_op {
 	SA_OP_REJECT,		/* sa_txn_reject() */
 	SA_OP_REMOVE,		/* sa_txn_remove() */
 	SA_OP_PROVISION_NOW,	/* the provisioning client, synchronously */
+	SA_OP_RESTORE_DEFAULTS,	/* sa_txn_restore_defaults() */
+	SA_OP_RUN_SWEEP,	/* sa_store_sweep() */
+	SA_OP_CHECK_SERVER,	/* a TLS connection under sa_tls (input: HOST:PORT) */
 };
 
 /* The notifications, and the core events that raise them. */
@@ -170,6 +173,7 @@ extern const size_t sa_map_len;
 enum sa_map_action { SA_MAP_ACTION_NONE = 1, SA_MAP_ACTION_ACCEPT = 2,
 	SA_MAP_ACTION_REJECT = 3 };
 enum sa_map_trigger { SA_MAP_TRIGGER_IDLE = 1, SA_MAP_TRIGGER_START = 2 };
+/* secRestoreDefaults and secRunExpirySweep use the same two values. */
 enum sa_map_result { SA_MAP_RESULT_NONE = 1, SA_MAP_RESULT_SUCCESS = 2,
 	SA_MAP_RESULT_FAILED = 3 };
 

@@ -53,4 +53,16 @@ int sa_tls_set_peer(SSL *ssl, const char *host, const char *peer);
 /* The verdict of the check run on ssl's handshake, or NULL. */
 const struct sa_tls_verdict *sa_tls_get_verdict(SSL *ssl);
 
+/*
+ * check-server: a TLS connection to target ("HOST:PORT" or "[V6]:PORT")
+ * under the policy, with a bounded timeout.  Returns 0 with *v (accepted
+ * or refused, a refusal recorded like on any connection), or an error
+ * code with err when no verdict was reached (no connection, no TLS).
+ */
+int sa_tls_probe(struct sa_store *st, const char *target,
+    struct sa_tls_verdict *v, char *err, size_t errlen);
+/* Splits "host:port" or "[v6]:port"; 0 or -1. */
+int sa_split_host_port(const char *target, char *host, size_t hlen,
+    char *port, size_t plen);
+
 #endif

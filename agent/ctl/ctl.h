@@ -47,6 +47,22 @@ void ctl_print_results(FILE *f, const struct sa_txn_result *r, size_t n,
 void ctl_json_string(FILE *f, const char *s);
 
 /* ctl_tls.c: a TLS connection to host:port under the store's policy */
+struct sa_tls_verdict;
 int ctl_check_server(struct sa_store *st, const char *target, int json);
+void ctl_print_verdict(const struct sa_tls_verdict *v, int json);
+
+/* ctl_nc.c: the same commands through a running secagentd (NETCONF over
+ * its UNIX socket).  ctl_nc_open returns 1 when no daemon answers. */
+struct ctl_nc;
+int ctl_nc_open(const char *dir, struct ctl_nc **out);
+void ctl_nc_close(struct ctl_nc *c);
+int ctl_nc_list(struct ctl_nc *c, int all, enum sa_list only, int json);
+int ctl_nc_show(struct ctl_nc *c, const char *prefix, int json);
+int ctl_nc_entry(struct ctl_nc *c, const char *verb, const char *prefix);
+int ctl_nc_import(struct ctl_nc *c, const char *pem, int json);
+int ctl_nc_get(struct ctl_nc *c, enum sa_setting s, int json);
+int ctl_nc_set(struct ctl_nc *c, enum sa_setting s, const char *value);
+int ctl_nc_simple(struct ctl_nc *c, const char *rpc);
+int ctl_nc_check_server(struct ctl_nc *c, const char *target, int json);
 
 #endif

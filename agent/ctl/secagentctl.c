@@ -26,6 +26,7 @@ struct ctl {
 	const char *factory_bundle;
 	int json;
 	struct sa_store *st;
+	struct ctl_nc *nc;	/* the running daemon, or NULL: work directly */
 };
 
 static int
@@ -114,7 +115,7 @@ ctl_cert_from_entry(struct ctl_cert *c, const struct sa_entry *e, time_t now,
 		c->seen_count = (unsigned long long)e->seen_count;
 	}
 	if (details) {
-		if (sa_cert_details_der(e->der, e->der_len, &c->details, NULL, 0) == 0)
+		if (sa_entry_details(e, &c->details) == 0)
 			c->has_details = 1;
 		c->pem = sa_der_to_pem(e->der, e->der_len);
 	}
@@ -152,6 +153,8 @@ cmd_list(struct ctl *c, int argc, char **argv)
 	if (!all && sa_list_from_name(argv[1], &only) != 0)
 		return fail("list: unknown list \"%s\" (ca, server, invalid)",
 		    argv[1]);
+	if (c->nc != NULL)
+		return ctl_nc_list(c->nc, all, only, c->json);
 	if (open_store(c, 0) != 0)
 		return 1;
 	now = sa_store_now(c->st);
@@ -187,6 +190,8 @@ cmd_show(struct ctl *c, int argc, char **argv)
 
 	if (argc != 2)
 		return fail("show: FP expected");
+	if (c->nc != NULL)
+		return ctl_nc_show(c->nc, argv[1], c->json);
 	if (open_store(c, 0) != 0)
 		return 1;
 	sa_store_rdlock(c->st);
@@ -213,6 +218,8 @@ cmd_get(struct ctl *c, int argc, char **argv)
 		return fail("get: unknown setting \"%s\"", argv[1]);
 	if (sa_setting_is_secret(s))
 		return fail("%s is write-only", argv[1]);
+	if (c->nc != NULL)
+		return ctl_nc_get(c->nc, s, c->json);
 	if (open_store(c, 0) != 0)
 		return 1;
 	if ((r = sa_store_get(c->st, s, &v)) != 0)
@@ -297,6 +304,49 @@ new_txn(struct ctl *c)
 	return t;
 }
 
+/*
+ * The files, checked here as the direct mode checks them, as one PEM text:
+ * one import-certificate, so one bad file still imports nothing.
+ */
+static int
+import_via_daemon(struct ctl *c, int argc, char **argv)
+{
+	struct sa_parsed_set set;
+	unsigned char *buf;
+	char err[512], *pem = NULL, *one, *np;
+	size_t len, total = 0, i;
+	int f, r = 0;
+
+	for (f = 1; f < argc && r == 0; f++) {
+		if (read_input(argv[f], &buf, &len) != 0) {
+			r = 1;
+			break;
+		}
+		if (sa_cert_parse(buf, len, &set, err, sizeof(err)) != 0)
+			r = fail("%s: %s; nothing imported", argv[f], err);
+		free(buf);
+		for (i = 0; r == 0 && i < set.n; i++) {
+			if ((one = sa_der_to_pem(set.certs[i].der,
+			    set.certs[i].der_len)) == NULL ||
+			    (np = realloc(pem, total + strlen(one) + 1)) == NULL) {
+				free(one);
+				r = fail("out of memory");
+				break;
+			}
+			pem = np;
+			memcpy(pem + total, one, strlen(one) + 1);
+			total += strlen(one);
+			free(one);
+		}
+		if (r == 0)
+			sa_parsed_set_clear(&set);
+	}
+	if (r == 0)
+		r = ctl_nc_import(c->nc, pem, c->json);
+	free(pem);
+	return r;
+}
+
 static int
 cmd_import(struct ctl *c, int argc, char **argv)
 {
@@ -308,6 +358,8 @@ cmd_import(struct ctl *c, int argc, char **argv)
 
 	if (argc < 2)
 		return fail("import: FILE expected");
+	if (c->nc != NULL)
+		return import_via_daemon(c, argc, argv);
 	if ((t = new_txn(c)) == NULL)
 		return 1;
 	/* all files in one transaction: one bad file imports nothing */
@@ -338,6 +390,8 @@ cmd_entry(struct ctl *c, int argc, char **argv)
 
 	if (argc != 2)
 		return fail("%s: FP expected", argv[0]);
+	if (c->nc != NULL)
+		return ctl_nc_entry(c->nc, argv[0], argv[1]);
 	if ((t = new_txn(c)) == NULL)
 		return 1;
 	sa_store_rdlock(c->st);
@@ -393,7 +447,9 @@ cmd_set(struct ctl *c, int argc, char **argv)
 	if ((value = strcmp(argv[2], "-") == 0 ? read_value_stdin() :
 	    strdup(argv[2])) == NULL)
 		return fail("out of memory");
-	if ((t = new_txn(c)) == NULL)
+	if (c->nc != NULL)
+		r = ctl_nc_set(c->nc, s, value);
+	else if ((t = new_txn(c)) == NULL)
 		r = 1;
 	else if ((r = sa_txn_set(t, s, value, err, sizeof(err))) != 0) {
 		sa_txn_free(t);
@@ -414,6 +470,8 @@ cmd_restore(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return fail("restore-defaults takes no argument");
+	if (c->nc != NULL)
+		return ctl_nc_simple(c->nc, "restore-defaults");
 	if ((t = new_txn(c)) == NULL)
 		return 1;
 	if (sa_txn_restore_defaults(t, err, sizeof(err)) != 0) {
@@ -431,6 +489,8 @@ cmd_sweep(struct ctl *c, int argc, char **argv)
 	(void)argv;
 	if (argc != 1)
 		return fail("sweep takes no argument");
+	if (c->nc != NULL)
+		return ctl_nc_simple(c->nc, "run-expiry-sweep");
 	if (open_store(c, 1) != 0)
 		return 1;
 	return sa_store_sweep(c->st, err, sizeof(err)) == 0 ? 0 :
@@ -442,6 +502,8 @@ cmd_check_server(struct ctl *c, int argc, char **argv)
 {
 	if (argc != 2)
 		return fail("check-server: HOST:PORT expected");
+	if (c->nc != NULL)
+		return ctl_nc_check_server(c->nc, argv[1], c->json);
 	/* a refused certificate is recorded in Invalid: a write */
 	if (open_store(c, 1) != 0)
 		return 1;
@@ -508,11 +570,15 @@ main(int argc, char **argv)
 		return 1;
 	}
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(argv[0], commands[i].name) == 0) {
-			r = commands[i].fn(&c, argc, argv);
-			sa_store_free(c.st);
-			return r;
-		}
+		if (strcmp(argv[0], commands[i].name) != 0)
+			continue;
+		/* one writer: through the daemon when it runs */
+		if (ctl_nc_open(c.dir, &c.nc) < 0)
+			return 1;
+		r = commands[i].fn(&c, argc, argv);
+		ctl_nc_close(c.nc);
+		sa_store_free(c.st);
+		return r;
 	}
 	fprintf(stderr, "secagentctl: unknown command \"%s\"\n", argv[0]);
 	usage(stderr);

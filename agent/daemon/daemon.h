@@ -17,6 +17,7 @@
 #include "config.h"
 
 struct sa_netconf;
+struct sa_nc_state;
 struct sa_snmp;
 struct sa_prov;
 
@@ -26,6 +27,7 @@ struct sa_daemon {
 	pthread_rwlock_t cfg_lock;
 	int demo;		/* the demo profile of DESIGN.md */
 	struct sa_netconf *netconf;
+	struct sa_nc_state *nc_state;	/* datastores, locks, NACM (agent/netconf) */
 	struct sa_snmp *snmp;
 	struct sa_prov *prov;
 };

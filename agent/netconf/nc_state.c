@@ -1,0 +1,308 @@
+/*
+ * nc_state.c - the running and candidate datastores: views, edits and
+ * applying a configuration to the core (nc_state.h).
+ *
+ * Every change of running is one core transaction made by diffing a view
+ * of the core before and after the edit (ds_stage_diff), acting for the
+ * session's own lock (sa_txn_set_holder), so SNMP, provisioning and the CLI
+ * are held off while a NETCONF session holds running.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../daemon/log.h"
+#include "nacm.h"
+#include "nc_state.h"
+
+static int
+fail_core(struct edit_err *e, int r, const char *msg)
+{
+	const char *tag = "operation-failed";
+
+	switch (r) {
+	case SA_ERR_INVALID:
+	case SA_ERR_TOO_LONG:
+	case SA_ERR_INCONSISTENT:
+	case SA_ERR_WRONG_LIST:
+		tag = "invalid-value";
+		break;
+	case SA_ERR_NOT_FOUND:
+		tag = "data-missing";
+		break;
+	case SA_ERR_EXISTS:
+		tag = "data-exists";
+		break;
+	case SA_ERR_LOCKED:
+		tag = "in-use";
+		break;
+	case SA_ERR_DENIED:
+		tag = "access-denied";
+		break;
+	case SA_ERR_NOMEM:
+		tag = "resource-denied";
+		break;
+	}
+	return edit_fail(e, tag, NULL, "%s", msg);
+}
+
+int
+nc_view(struct sa_nc_state *ns, enum nc_datastore ds, const struct ds_sel *sel,
+    enum ds_what what, struct lyd_node **tree, struct edit_err *e)
+{
+	struct ds_sel all;
+	struct lyd_node *n;
+	char err[256];
+	int r;
+
+	*tree = NULL;
+	if (ds == NC_DS_STARTUP)
+		return edit_fail(e, "operation-not-supported", NULL,
+		    "there is no startup datastore: running is persistent");
+	if (sel == NULL) {
+		ds_sel_all(&all);
+		sel = &all;
+	}
+	pthread_mutex_lock(&ns->mutex);
+	if (ds == NC_DS_CANDIDATE && ns->candidate != NULL) {
+		r = lyd_dup_siblings(ns->candidate, NULL, LYD_DUP_RECURSIVE, tree);
+		pthread_mutex_unlock(&ns->mutex);
+		return r == LY_SUCCESS ? 0 :
+		    edit_fail(e, "operation-failed", NULL, "out of memory");
+	}
+	pthread_mutex_unlock(&ns->mutex);
+	if ((r = ds_build_security(ns->d->st, ns->ctx, sel, what, tree, err,
+	    sizeof(err))) != 0)
+		return fail_core(e, r, err);
+	if ((sel->everything || sel->nacm) && (n = nacm_dup(ns->nacm)) != NULL)
+		lyd_insert_sibling(*tree, n, tree);
+	return 0;
+}
+
+/* libyang's validation of a view, as an rpc-error. */
+static int
+validate(struct sa_nc_state *ns, struct lyd_node **tree, struct edit_err *e)
+{
+	const struct ly_err_item *le;
+
+	if (lyd_validate_all(tree, ns->ctx, LYD_VALIDATE_NO_STATE, NULL) ==
+	    LY_SUCCESS)
+		return 0;
+	le = ly_err_last(ns->ctx);
+	edit_fail(e, "invalid-value", NULL, "%s", le != NULL && le->msg != NULL ?
+	    le->msg : "the configuration is not valid");
+	if (le != NULL && le->path != NULL)
+		snprintf(e->path, sizeof(e->path), "%s", le->path);
+	if (le != NULL && le->vecode == LYVE_DATA && le->msg != NULL &&
+	    strstr(le->msg, "Mandatory") != NULL)
+		e->tag = "missing-element";
+	ly_err_clean(ns->ctx, NULL);
+	return -1;
+}
+
+static int
+check_write(struct sa_nc_state *ns, const struct nacm_user *u,
+    const struct lyd_node *before, const struct lyd_node *after,
+    struct edit_err *e)
+{
+	struct lyd_node *diff = NULL;
+	char path[512];
+	int ok;
+
+	if (lyd_diff_siblings(before, after, 0, &diff) != LY_SUCCESS)
+		return edit_fail(e, "operation-failed", NULL, "cannot compare");
+	ok = diff == NULL || nacm_allow_write(ns->nacm, u, diff, path, sizeof(path));
+	lyd_free_siblings(diff);
+	if (!ok) {
+		edit_fail(e, "access-denied", NULL, "access to %s is denied", path);
+		snprintf(e->path, sizeof(e->path), "%s", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Commits what turns before into after: the core, then NACM. */
+static int
+commit_views(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    const struct lyd_node *before, const struct lyd_node *after,
+    int test_only, struct edit_err *e)
+{
+	char source[128], err[512];
+	struct sa_txn *t;
+	size_t changes;
+	int r, nacm_changed;
+
+	snprintf(source, sizeof(source), "netconf:%s:%u", u->name, sid);
+	if ((t = sa_txn_new(ns->d->st, source)) == NULL)
+		return edit_fail(e, "resource-denied", NULL, "out of memory");
+	sa_txn_set_holder(t, sid);
+	if (ds_stage_diff(t, before, after, &changes, e) != 0) {
+		sa_txn_free(t);
+		return -1;
+	}
+	nacm_changed = nacm_differs(before, after);
+	if (test_only)
+		r = changes > 0 ? sa_txn_check(t, err, sizeof(err)) : 0;
+	else if (nacm_changed && nacm_replace(ns->nacm, after, err, sizeof(err)) != 0)
+		r = SA_ERR_IO;
+	else
+		r = changes > 0 ? sa_txn_commit(t, err, sizeof(err)) : 0;
+	if (r != 0 && nacm_changed && !test_only)	/* all or nothing */
+		nacm_replace(ns->nacm, before, NULL, 0);
+	sa_txn_free(t);
+	return r == 0 ? 0 : fail_core(e, r, err);
+}
+
+static int
+locked_by_other(struct sa_nc_state *ns, enum nc_datastore ds, uint32_t sid,
+    struct edit_err *e)
+{
+	uint32_t holder = ds == NC_DS_RUNNING ? ns->lock_running :
+	    ns->lock_candidate;
+
+	if (holder != 0 && holder != sid)
+		return edit_fail(e, "in-use", NULL, "the %s datastore is locked "
+		    "by session %u", ds == NC_DS_RUNNING ? "running" : "candidate",
+		    holder);
+	return 0;
+}
+
+static int
+edit_running(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    const struct lyd_node *edit, const char *default_op, int test_only,
+    struct edit_err *e)
+{
+	struct lyd_node *before = NULL, *after = NULL;
+	struct ds_sel sel;
+	int r = -1;
+
+	if (ds_sel_from_tree(&sel, edit, 1, default_op) != 0)
+		return edit_fail(e, "resource-denied", NULL, "out of memory");
+	if (nc_view(ns, NC_DS_RUNNING, &sel, DS_EDIT, &before, e) != 0)
+		goto out;
+	if (lyd_dup_siblings(before, NULL, LYD_DUP_RECURSIVE, &after) != LY_SUCCESS) {
+		edit_fail(e, "resource-denied", NULL, "out of memory");
+		goto out;
+	}
+	if (edit_apply(&after, edit, default_op, e) != 0 ||
+	    validate(ns, &after, e) != 0 || check_write(ns, u, before, after, e) != 0)
+		goto out;
+	r = commit_views(ns, sid, u, before, after, test_only, e);
+ out:
+	ds_sel_clear(&sel);
+	lyd_free_siblings(before);
+	lyd_free_siblings(after);
+	return r;
+}
+
+static int
+edit_candidate(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    const struct lyd_node *edit, const char *default_op, int test_only,
+    struct edit_err *e)
+{
+	struct lyd_node *base = NULL, *after = NULL;
+	int r = -1;
+
+	pthread_mutex_lock(&ns->cand_mutex);
+	if (nc_view(ns, NC_DS_CANDIDATE, NULL, DS_EDIT, &base, e) != 0) {
+		pthread_mutex_unlock(&ns->cand_mutex);
+		return -1;
+	}
+	if (lyd_dup_siblings(base, NULL, LYD_DUP_RECURSIVE, &after) != LY_SUCCESS) {
+		edit_fail(e, "resource-denied", NULL, "out of memory");
+		goto out;
+	}
+	if (edit_apply(&after, edit, default_op, e) != 0 ||
+	    validate(ns, &after, e) != 0 || check_write(ns, u, base, after, e) != 0)
+		goto out;
+	r = 0;
+	if (test_only)
+		goto out;
+	pthread_mutex_lock(&ns->mutex);
+	lyd_free_siblings(ns->candidate);
+	ns->candidate = after;
+	ns->candidate_modifier = sid;
+	pthread_mutex_unlock(&ns->mutex);
+	after = NULL;
+ out:
+	pthread_mutex_unlock(&ns->cand_mutex);
+	lyd_free_siblings(base);
+	lyd_free_siblings(after);
+	return r;
+}
+
+int
+nc_edit(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    enum nc_datastore ds, const struct lyd_node *edit, const char *default_op,
+    int test_only, struct edit_err *e)
+{
+	int r;
+
+	if (ds == NC_DS_STARTUP)
+		return edit_fail(e, "operation-not-supported", NULL,
+		    "there is no startup datastore");
+	pthread_mutex_lock(&ns->mutex);
+	r = locked_by_other(ns, ds, sid, e);
+	pthread_mutex_unlock(&ns->mutex);
+	if (r != 0)
+		return r;
+	return ds == NC_DS_RUNNING ?
+	    edit_running(ns, sid, u, edit, default_op, test_only, e) :
+	    edit_candidate(ns, sid, u, edit, default_op, test_only, e);
+}
+
+int
+nc_apply_config(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    const struct lyd_node *conf, int test_only, struct edit_err *e)
+{
+	struct lyd_node *before = NULL, *after = NULL;
+	int r = -1;
+
+	if (nc_view(ns, NC_DS_RUNNING, NULL, DS_EDIT, &before, e) != 0)
+		return -1;
+	if (conf != NULL && lyd_dup_siblings(conf, NULL, LYD_DUP_RECURSIVE,
+	    &after) != LY_SUCCESS) {
+		edit_fail(e, "resource-denied", NULL, "out of memory");
+		goto out;
+	}
+	if (validate(ns, &after, e) == 0 && check_write(ns, u, before, after, e) == 0)
+		r = commit_views(ns, sid, u, before, after, test_only, e);
+ out:
+	lyd_free_siblings(before);
+	lyd_free_siblings(after);
+	return r;
+}
+
+int
+nc_copy(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
+    enum nc_datastore target, const struct lyd_node *conf, struct edit_err *e)
+{
+	struct lyd_node *copy = NULL;
+	int r;
+
+	pthread_mutex_lock(&ns->mutex);
+	r = locked_by_other(ns, target, sid, e);
+	pthread_mutex_unlock(&ns->mutex);
+	if (r != 0)
+		return r;
+	if (target == NC_DS_RUNNING)
+		return nc_apply_config(ns, sid, u, conf, 0, e);
+	if (target != NC_DS_CANDIDATE)
+		return edit_fail(e, "operation-not-supported", NULL,
+		    "copy-config targets running or candidate");
+	if (conf != NULL && lyd_dup_siblings(conf, NULL, LYD_DUP_RECURSIVE,
+	    &copy) != LY_SUCCESS)
+		return edit_fail(e, "resource-denied", NULL, "out of memory");
+	if (validate(ns, &copy, e) != 0) {
+		lyd_free_siblings(copy);
+		return -1;
+	}
+	pthread_mutex_lock(&ns->cand_mutex);
+	pthread_mutex_lock(&ns->mutex);
+	lyd_free_siblings(ns->candidate);
+	ns->candidate = copy;
+	ns->candidate_modifier = sid;
+	pthread_mutex_unlock(&ns->mutex);
+	pthread_mutex_unlock(&ns->cand_mutex);
+	return 0;
+}

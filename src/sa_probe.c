@@ -1,0 +1,157 @@
+/*
+ * sa_probe.c - a TLS connection to HOST:PORT under the certificate policy:
+ * what "check-server" does on every interface, the way the device's TLS
+ * clients connect (SNI, the host name checked on chains, a refused
+ * certificate recorded in Invalid with the peer).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "sa_tls.h"
+
+#define PROBE_TIMEOUT_MS 5000
+
+int
+sa_split_host_port(const char *target, char *host, size_t hlen, char *port,
+    size_t plen)
+{
+	const char *colon;
+	size_t n;
+
+	if (target[0] == '[') {
+		if ((colon = strstr(target, "]:")) == NULL)
+			return -1;
+		n = (size_t)(colon - target - 1);
+		colon++;
+		target++;
+	} else {
+		if ((colon = strrchr(target, ':')) == NULL)
+			return -1;
+		n = (size_t)(colon - target);
+	}
+	if (n == 0 || n >= hlen || strlen(colon + 1) == 0 ||
+	    strlen(colon + 1) >= plen || strspn(colon + 1, "0123456789") !=
+	    strlen(colon + 1))
+		return -1;
+	memcpy(host, target, n);
+	host[n] = '\0';
+	snprintf(port, plen, "%s", colon + 1);
+	return 0;
+}
+
+static int
+connect_timeout(int fd, const struct sockaddr *sa, socklen_t len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	socklen_t elen = sizeof(int);
+	int flags = fcntl(fd, F_GETFL), e = 0;
+
+	fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+	if (connect(fd, sa, len) != 0) {
+		if (errno != EINPROGRESS)
+			return -1;
+		if (poll(&pfd, 1, PROBE_TIMEOUT_MS) != 1) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) != 0 || e != 0) {
+			errno = e;
+			return -1;
+		}
+	}
+	fcntl(fd, F_SETFL, flags);
+	return 0;
+}
+
+static int
+tcp_connect(const char *host, const char *port, char *err, size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	struct timeval tv = { PROBE_TIMEOUT_MS / 1000, 0 };
+	int fd = -1, r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+		sa_fail(err, errlen, SA_ERR_IO, "%s: %s", host, gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if ((fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+		    ai->ai_protocol)) < 0)
+			continue;
+		if (connect_timeout(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+			break;
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(res);
+	if (fd < 0) {
+		sa_fail(err, errlen, SA_ERR_IO, "cannot connect to %s port %s: %s",
+		    host, port, strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	return fd;
+}
+
+int
+sa_tls_probe(struct sa_store *st, const char *target, struct sa_tls_verdict *v,
+    char *err, size_t errlen)
+{
+	const struct sa_tls_verdict *got;
+	char host[256], port[32];
+	const char *why;
+	SSL_CTX *ctx = NULL;
+	SSL *ssl = NULL;
+	int fd, r = SA_ERR_IO, ok;
+
+	memset(v, 0, sizeof(*v));
+	if (sa_split_host_port(target, host, sizeof(host), port, sizeof(port)) != 0)
+		return sa_fail(err, errlen, SA_ERR_INVALID,
+		    "\"%.100s\" is not HOST:PORT", target);
+	if ((fd = tcp_connect(host, port, err, errlen)) < 0)
+		return SA_ERR_IO;
+	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {
+		r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	sa_tls_install(st, ctx);	/* before SSL_new: it copies the mode */
+	if ((ssl = SSL_new(ctx)) == NULL) {
+		r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	SSL_set_fd(ssl, fd);
+	SSL_set_tlsext_host_name(ssl, host);
+	sa_tls_set_peer(ssl, host, target);
+	ok = SSL_connect(ssl) == 1;
+	if ((got = sa_tls_get_verdict(ssl)) == NULL) {
+		why = ERR_reason_error_string(ERR_peek_last_error());
+		r = sa_fail(err, errlen, SA_ERR_IO, "TLS handshake with %s failed "
+		    "before the certificate check: %s", target,
+		    why != NULL ? why : "the peer does not speak TLS");
+		goto out;
+	}
+	*v = *got;
+	r = 0;
+	if (v->accepted && !ok)
+		r = sa_fail(err, errlen, SA_ERR_IO, "the handshake with %s failed "
+		    "after the certificate was accepted", target);
+ out:
+	ERR_clear_error();
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	return r;
+}

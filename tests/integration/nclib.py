@@ -1,0 +1,171 @@
+"""nclib - what the Python integration tests share: the test protocol of
+tests/run, a real secagentd started in a temporary directory on free
+loopback ports, and ncclient sessions to it.
+
+Run with /usr/bin/python3: Debian's python3-ncclient lives there."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+SRC = os.environ.get("SECAGENT_SRCDIR",
+                     os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+BUILD = os.environ.get("SECAGENT_BUILDDIR", os.path.join(SRC, "build"))
+NS = "urn:secagent:yang:secagent-security"
+NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
+
+failed = False
+
+
+def ok(name):
+    print("ok - %s" % name, flush=True)
+
+
+def not_ok(name, why=""):
+    global failed
+    failed = True
+    print("not ok - %s: %s" % (name, str(why).replace("\n", " ")[:600]), flush=True)
+
+
+def skip(name, why):
+    print("skip - %s: %s" % (name, why), flush=True)
+
+
+def check(name, cond, why=""):
+    if cond:
+        ok(name)
+    else:
+        not_ok(name, why)
+    return cond
+
+
+def finish():
+    sys.exit(1 if failed else 0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def wait_port(port, timeout=15.0):
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.5).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+class Agent:
+    """A secagentd in the demo profile, in its own directory and ports."""
+
+    def __init__(self, extra=None, tls=False):
+        self.dir = tempfile.mkdtemp(prefix="secagent-nc.")
+        self.ssh = free_port()
+        self.tls = free_port() if tls else None
+        self.extra = extra or []
+        self.proc = None
+        self.start()
+
+    def start(self):
+        args = [os.path.join(BUILD, "secagentd"), "-f", "--demo", "-d", self.dir,
+                "--ssh", "127.0.0.1:%d" % self.ssh,
+                "--tls", "127.0.0.1:%d" % self.tls if self.tls else "none",
+                "--snmp", "none"] + self.extra
+        self.log = open(os.path.join(self.dir, "secagentd.log"), "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
+        if not wait_port(self.ssh):
+            raise RuntimeError("secagentd did not listen: %s" % self.logtail())
+
+    def alive(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def logtail(self, n=2000):
+        try:
+            with open(os.path.join(self.dir, "secagentd.log"), "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM):
+        if self.alive():
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+    def restart(self):
+        self.stop()
+        self.start()
+
+    def connect(self, user="admin", password="secagent-demo"):
+        from ncclient import manager
+        import ncclient.transport.ssh
+        ncclient.transport.ssh.TICK = 0.002   # ncclient looks at its queue every TICK
+        return manager.connect(host="127.0.0.1", port=self.ssh, username=user,
+                               password=password, hostkey_verify=False,
+                               look_for_keys=False, allow_agent=False, timeout=30)
+
+    def ctl(self, *args, input=None):
+        r = subprocess.run([os.path.join(BUILD, "secagentctl"), "-d", self.dir] + list(args),
+                           input=input, capture_output=True, text=True, timeout=60)
+        return r.returncode, r.stdout, r.stderr
+
+    def cleanup(self):
+        self.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def config(inner):
+    """An edit-config <config> with the base namespace libnetconf2 wants."""
+    return '<config xmlns="%s">%s</config>' % (NC, inner)
+
+
+def rpc_error(exc):
+    """(error-tag, message, info xml) of an ncclient RPCError."""
+    tag = getattr(exc, "tag", None)
+    return tag, getattr(exc, "message", str(exc)), getattr(exc, "info", "") or ""
+
+
+def openssl(*args, input=None):
+    return subprocess.run(["openssl"] + list(args), input=input, capture_output=True,
+                          timeout=60)
+
+
+def make_cert(tmp, name, ca=False, issuer=None, days=365):
+    """A certificate made with the openssl tool: (pem path, der bytes, fingerprint)."""
+    key = os.path.join(tmp, name + ".key")
+    pem = os.path.join(tmp, name + ".pem")
+    csr = os.path.join(tmp, name + ".csr")
+    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", key, "-subj", "/O=secagent tests/CN=" + name, "-out", csr)
+    ext = os.path.join(tmp, name + ".ext")
+    with open(ext, "w") as f:
+        if ca:
+            f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
+                    "subjectKeyIdentifier=hash\n")
+        else:
+            f.write("basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    if issuer:
+        openssl("x509", "-req", "-in", csr, "-CA", os.path.join(tmp, issuer + ".pem"),
+                "-CAkey", os.path.join(tmp, issuer + ".key"), "-CAcreateserial",
+                "-days", str(days), "-extfile", ext, "-out", pem)
+    else:
+        openssl("x509", "-req", "-in", csr, "-signkey", key, "-days", str(days),
+                "-extfile", ext, "-out", pem)
+    der = openssl("x509", "-in", pem, "-outform", "DER").stdout
+    import hashlib
+    return pem, der, hashlib.sha256(der).hexdigest()
