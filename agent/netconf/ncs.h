@@ -55,6 +55,22 @@ struct ncs_callbacks {
  */
 int ncs_start(struct sa_daemon *d, struct ly_ctx *ctx,
     const struct ncs_callbacks *cb, char *err, size_t errlen);
+/*
+ * Capabilities to announce besides those libnetconf2 derives from ctx
+ * (NULL-terminated; borrowed until ncs_stop).  Call before ncs_start:
+ * libnetconf2 takes them only after its init, and a session started
+ * before would miss them.
+ */
+void ncs_set_capabilities(const char *const *caps);
+
+/*
+ * The layer's callback of every RPC: ncs_start makes it the global one.
+ * Set it on a schema node whose built-in callback must never run, before
+ * ncs_start (get-schema: nc_set_rpc_callback(node, ncs_rpc_entry)).
+ */
+struct nc_server_reply *ncs_rpc_entry(struct lyd_node *rpc,
+    struct nc_session *s);
+
 /* Applies a reloaded d->cfg: users, keys, cert-to-name rules. */
 void ncs_reload(struct sa_daemon *d);
 /* Ends every session (session_end is called for each), stops threads. */
@@ -63,6 +79,23 @@ void ncs_stop(void);
 /* What our layer keeps per session, for the dispatcher. */
 void *ncs_session_get_user_data(const struct nc_session *s);
 void ncs_session_set_user_data(struct nc_session *s, void *data);
+
+/*
+ * create-subscription accepted: from the rpc or after_reply callback of
+ * session s.  Instead of nc_session_inc_notif_status(), which it calls,
+ * so that ncs_notify() knows at once.
+ */
+void ncs_session_subscribe(struct nc_session *s);
+
+/* The peer's uid of a UNIX-socket session, else -1. */
+long ncs_session_uid(const struct nc_session *s);
+
+/*
+ * The user of session s.  Instead of nc_session_get_username(), which is
+ * NULL on the UNIX socket: nc_accept_inout() of libnetconf2 2.0.24 drops
+ * the name it is given.
+ */
+const char *ncs_session_username(const struct nc_session *s);
 
 /*
  * Queues a notification for session sid and returns at once; the session's

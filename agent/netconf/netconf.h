@@ -51,6 +51,10 @@ struct sa_rpc_row {
 extern const struct sa_rpc_row sa_rpc_table[];
 extern const size_t sa_rpc_table_len;
 
+/* The handlers, one per line: rpc_FILE.c */
+sa_rpc_fn rpc_get_schema;	/* rpc_schema.c */
+sa_rpc_fn rpc_kill_session;	/* rpc_session.c */
+
 /* An rpc-error reply for a core error code and its message. */
 struct nc_server_reply *nc_rpc_error(struct sa_nc_call *call, int core_err,
     const char *msg, const char *path);
