@@ -69,6 +69,7 @@ struct sa_snmp {
 	/* end of mu */
 
 	int running;		/* SNMP thread */
+	char verdict[96];	/* SNMP thread: secCheckServer's last verdict */
 	struct snmp_table tables[SA_LIST_COUNT];	/* SNMP thread */
 };
 

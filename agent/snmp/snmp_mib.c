@@ -10,14 +10,16 @@
 #include <string.h>
 
 #include "snmp.h"
+#include "../../src/sa_tls.h"
 #include "../daemon/log.h"
 
 enum scalar_kind { K_SETTING, K_STATE, K_OP };
 
 struct scalar_row;
 typedef void scalar_get_fn(struct sa_snmp *s, const struct scalar_row *row,
-    struct snmp_val *v);
-/* RESERVE1: checks the value alone and fills w; 0 or an SNMP error. */
+    const struct sa_map_node *n, struct snmp_val *v);
+/* RESERVE1: checks the value alone and fills w (w->node is set); 0 or an
+ * SNMP error. */
 typedef int scalar_check_fn(const struct scalar_row *row,
     const netsnmp_variable_list *vb, struct snmp_write *w);
 
@@ -42,21 +44,25 @@ setting_value(struct sa_snmp *s, const struct scalar_row *row)
 }
 
 static void
-get_truth(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
+get_truth(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	char *val = setting_value(s, row);
 
+	(void)n;
 	snmp_val_truth(v, val != NULL && strcmp(val, "true") == 0);
 	free(val);
 }
 
 /* v points into a buffer of the SNMP thread: put it before the next read. */
 static void
-get_text(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
+get_text(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	static char buf[1100];	/* SNMP thread only */
 	char *val = setting_value(s, row);
 
+	(void)n;
 	snprintf(buf, sizeof(buf), "%s", val != NULL ? val : "");
 	free(val);
 	snmp_val_cstr(v, buf);
@@ -64,28 +70,33 @@ get_text(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
 
 static void
 get_unsigned(struct sa_snmp *s, const struct scalar_row *row,
-    struct snmp_val *v)
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	char *val = setting_value(s, row);
 
+	(void)n;
 	snmp_val_uint(v, ASN_UNSIGNED, val != NULL ? strtoul(val, NULL, 10) : 0);
 	free(val);
 }
 
 /* The password: it can be set, it is never returned. */
 static void
-get_secret(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
+get_secret(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	(void)s;
 	(void)row;
+	(void)n;
 	snmp_val_str(v, "", 0);
 }
 
 static void
-get_prov(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
+get_prov(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	static struct snmp_prov_state ps;	/* SNMP thread only */
 
+	(void)n;
 	snmp_prov_state(s, &ps);
 	switch ((enum sa_state)row->key) {
 	case SA_STATE_PROV_LAST_ATTEMPT:
@@ -106,15 +117,28 @@ get_prov(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
 	}
 }
 
-/* Objects that stand for an RPC read as "nothing to do". */
+/* Objects that stand for an RPC read as "nothing to do": idle(1) when a
+ * value starts it (the map's mib_value), else a zero-length string. */
 static void
-get_idle(struct sa_snmp *s, const struct scalar_row *row, struct snmp_val *v)
+get_idle(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
 {
 	(void)s;
-	if (row->key == SA_OP_PROVISION_NOW)
+	(void)row;
+	if (n->mib_value != 0)
 		snmp_val_int(v, SA_MAP_TRIGGER_IDLE);
 	else
 		snmp_val_str(v, "", 0);
+}
+
+/* secCheckServer: the verdict of the last check. */
+static void
+get_verdict(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
+{
+	(void)row;
+	(void)n;
+	snmp_val_cstr(v, s->verdict);
 }
 
 /* ---- RESERVE1 checks ---- */
@@ -147,8 +171,10 @@ check_setting(const struct scalar_row *row, struct snmp_write *w)
 	    SNMP_ERR_WRONGVALUE;
 }
 
+/* Text: an OCTET STRING within the MIB's SIZE, without NUL; w->buf ends
+ * with a NUL. */
 static int
-check_text(const struct scalar_row *row, const netsnmp_variable_list *vb,
+check_string(const struct scalar_row *row, const netsnmp_variable_list *vb,
     struct snmp_write *w)
 {
 	if (vb->type != ASN_OCTET_STR)
@@ -162,6 +188,17 @@ check_text(const struct scalar_row *row, const netsnmp_variable_list *vb,
 	memcpy(w->buf, vb->val.string, vb->val_len);
 	w->buf[vb->val_len] = '\0';
 	w->len = vb->val_len;
+	return 0;
+}
+
+static int
+check_text(const struct scalar_row *row, const netsnmp_variable_list *vb,
+    struct snmp_write *w)
+{
+	int r;
+
+	if ((r = check_string(row, vb, w)) != 0)
+		return r;
 	return check_setting(row, w);
 }
 
@@ -228,9 +265,25 @@ check_trigger(const struct scalar_row *row, const netsnmp_variable_list *vb,
 	if (vb->type != ASN_INTEGER)
 		return SNMP_ERR_WRONGTYPE;
 	if (*vb->val.integer != SA_MAP_TRIGGER_IDLE &&
-	    *vb->val.integer != SA_MAP_TRIGGER_START)
+	    *vb->val.integer != w->node->mib_value)
 		return SNMP_ERR_WRONGVALUE;
 	w->num = *vb->val.integer;
+	return 0;
+}
+
+/* secCheckServer: HOST:PORT, or nothing. */
+static int
+check_target(const struct scalar_row *row, const netsnmp_variable_list *vb,
+    struct snmp_write *w)
+{
+	char host[300], port[32];
+	int r;
+
+	if ((r = check_string(row, vb, w)) != 0 || w->len == 0)
+		return r;
+	if (sa_split_host_port((char *)w->buf, host, sizeof(host), port,
+	    sizeof(port)) != 0)
+		return SNMP_ERR_WRONGVALUE;
 	return 0;
 }
 
@@ -249,6 +302,9 @@ static const struct scalar_row scalars[] = {
 	{ K_OP, SA_OP_IMPORT, get_idle, check_file, 65535 },
 	{ K_OP, SA_OP_REMOVE, get_idle, check_fingerprint, 0 },
 	{ K_OP, SA_OP_PROVISION_NOW, get_idle, check_trigger, 0 },
+	{ K_OP, SA_OP_RESTORE_DEFAULTS, get_idle, check_trigger, 0 },
+	{ K_OP, SA_OP_RUN_SWEEP, get_idle, check_trigger, 0 },
+	{ K_OP, SA_OP_CHECK_SERVER, get_verdict, check_target, 300 },
 };
 
 /* The line of a scalar or RPC node, or NULL. */
@@ -311,7 +367,7 @@ scalar_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	switch (reqinfo->mode) {
 	case MODE_GET:
 		for (req = requests; req != NULL; req = req->next) {
-			row->get(s, row, &v);
+			row->get(s, row, n, &v);
 			snmp_val_put(req->requestvb, &v);
 		}
 		break;

@@ -9,8 +9,10 @@
  *             as a whole against the store: inconsistentValue; a NETCONF
  *             lock on the configuration: resourceUnavailable
  *   ACTION    what the touched entries and settings are is kept for UNDO,
- *             then the transaction commits, all or nothing; then
- *             secProvisionNow runs.  A failure is commitFailed.
+ *             then the transaction commits, all or nothing; then the
+ *             device's own operations run (secProvisionNow,
+ *             secRunExpirySweep, secCheckServer).  A failure is
+ *             commitFailed.
  *   UNDO      after a failure in ACTION (secProvisionNow, or another
  *             sub-agent in AgentX): the inverse transaction restores what
  *             was kept (snmp_undo.c)
@@ -20,6 +22,7 @@
  * The handlers of every object call snmp_set_phase() from RESERVE2 on; the
  * first call of a mode does the work of the whole request.
  */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +30,7 @@
 
 #include "snmp.h"
 #include "snmp_set.h"
+#include "../../src/sa_tls.h"
 #include "../daemon/log.h"
 
 #define SET_DATA "secagent:set"
@@ -224,11 +228,23 @@ stage_column(struct snmp_set *set, const struct snmp_write *w, char *err,
 	}
 }
 
+/* An operation that runs after the commit, in varbind order. */
+static int
+stage_after(struct snmp_set *set, size_t i, char *err, size_t errlen)
+{
+	if (set->nafter == SNMP_SET_AFTER_MAX)
+		return sa_fail(err, errlen, SA_ERR_NOMEM, "too many operations "
+		    "in one request");
+	set->after[set->nafter++] = i;
+	return 0;
+}
+
 static int
 stage(struct snmp_set *set, size_t i, char *err, size_t errlen)
 {
 	const struct snmp_write *w = &set->w[i];
 	const struct sa_map_node *n = w->node;
+	int start = n->mib_value != 0 && w->num == n->mib_value;
 
 	if (n->kind == SA_MAP_COLUMN)
 		return stage_column(set, w, err, errlen);
@@ -241,10 +257,13 @@ stage(struct snmp_set *set, size_t i, char *err, size_t errlen)
 		    SA_ORIGIN_IMPORTED, err, errlen);
 	case SA_OP_REMOVE:
 		return w->has_fp ? sa_txn_remove(set->txn, w->fp) : 0;
+	case SA_OP_RESTORE_DEFAULTS:
+		return start ? sa_txn_restore_defaults(set->txn, err, errlen) : 0;
 	case SA_OP_PROVISION_NOW:
-		if (w->num == SA_MAP_TRIGGER_START)
-			set->trigger = i + 1;
-		return 0;
+	case SA_OP_RUN_SWEEP:
+		return start ? stage_after(set, i, err, errlen) : 0;
+	case SA_OP_CHECK_SERVER:
+		return w->len > 0 ? stage_after(set, i, err, errlen) : 0;
 	default:
 		return sa_fail(err, errlen, SA_ERR_INVALID, "not writable");
 	}
@@ -305,10 +324,57 @@ reserve2(struct snmp_set *set, netsnmp_agent_request_info *reqinfo)
 
 /* ---- ACTION ---- */
 
+/* "accepted" or "refused: REASON", REASON as SecCertReason names it. */
+static void
+verdict_string(const struct sa_tls_verdict *v, char *buf, size_t len)
+{
+	const char *p = sa_reason_name(v->reason);
+	size_t o;
+
+	if (v->accepted) {
+		snprintf(buf, len, "accepted");
+		return;
+	}
+	o = (size_t)snprintf(buf, len, "refused: ");
+	for (; *p != '\0' && o + 1 < len; p++) {	/* unknown-issuer -> unknownIssuer */
+		if (*p == '-' && p[1] != '\0')
+			buf[o++] = (char)toupper((unsigned char)*++p);
+		else
+			buf[o++] = *p;
+	}
+	buf[o] = '\0';
+}
+
+/* What runs once the transaction is in: the device's own operations. */
+static int
+run_after(struct snmp_set *set, const struct snmp_write *w, char *err,
+    size_t errlen)
+{
+	struct sa_snmp *s = set->s;
+	struct sa_tls_verdict v;
+	int r;
+
+	switch (w->node->op) {
+	case SA_OP_PROVISION_NOW:
+		return snmp_prov_run(s, err, errlen);
+	case SA_OP_RUN_SWEEP:
+		return sa_store_sweep(s->st, err, errlen);
+	default:		/* SA_OP_CHECK_SERVER */
+		s->verdict[0] = '\0';
+		if ((r = sa_tls_probe(s->st, (const char *)w->buf, &v, err,
+		    errlen)) != 0)
+			return r;
+		verdict_string(&v, s->verdict, sizeof(s->verdict));
+		return 0;
+	}
+}
+
 static void
 action(struct snmp_set *set, netsnmp_agent_request_info *reqinfo)
 {
+	const struct snmp_write *w;
 	char err[256];
+	size_t i;
 	int r;
 
 	if (set->txn == NULL)
@@ -319,12 +385,14 @@ action(struct snmp_set *set, netsnmp_agent_request_info *reqinfo)
 		return;
 	}
 	set->committed = 1;
-	if (set->trigger == 0)
-		return;
-	if (snmp_prov_run(set->s, err, sizeof(err)) != 0) {
-		sa_info("secProvisionNow: %s", err);
-		netsnmp_set_request_error(reqinfo, set->w[set->trigger - 1].req,
-		    SNMP_ERR_COMMITFAILED);
+	for (i = 0; i < set->nafter; i++) {
+		w = &set->w[set->after[i]];
+		if (run_after(set, w, err, sizeof(err)) != 0) {
+			sa_info("%s over SNMP: %s", w->node->mib, err);
+			netsnmp_set_request_error(reqinfo, w->req,
+			    SNMP_ERR_COMMITFAILED);
+			return;
+		}
 	}
 }
 

@@ -20,6 +20,8 @@ struct snmp_prior {
 	size_t der_len;
 };
 
+#define SNMP_SET_AFTER_MAX 8
+
 struct snmp_set {
 	struct sa_snmp *s;
 	struct snmp_write *w;	/* owned, in varbind order */
@@ -27,7 +29,9 @@ struct snmp_set {
 	int done;		/* the mode last run: each runs once */
 	struct sa_txn *txn;	/* staged in RESERVE2 */
 	int committed;		/* ACTION committed txn: UNDO has work */
-	size_t trigger;		/* 1 + index of secProvisionNow = start(2) */
+	/* after the commit: provision-now, run-expiry-sweep, check-server */
+	size_t after[SNMP_SET_AFTER_MAX];	/* indexes into w */
+	size_t nafter;
 	/* kept in ACTION before the commit, for UNDO */
 	struct snmp_prior *prior;
 	size_t nprior;

@@ -7,6 +7,8 @@
  *
  * What a restore cannot bring back: an Invalid entry comes back as newly
  * received (first seen, count), an entry's "added" time is the restore's.
+ * The device's own operations that ran (provisioning, the sweep, a TLS
+ * check) are not undone: they are not the manager's changes.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,25 +48,19 @@ add_fp(struct snmp_set *set, const unsigned char *fp, size_t *cap)
 	memcpy(p->fp, fp, SA_FP_LEN);
 }
 
-/* The fingerprints the request touches: rows, removals, imported files. */
+/* The fingerprints the request touches: rows and removals, and what the
+ * check of the transaction (RESERVE2) found its imports touch. */
 static void
 collect(struct snmp_set *set)
 {
-	struct sa_parsed_set ps;
-	const struct snmp_write *w;
-	size_t i, j, cap = 0;
+	const struct sa_txn_result *r;
+	size_t i, cap = 0;
 
-	for (i = 0; i < set->nw; i++) {
-		w = &set->w[i];
-		if (w->has_fp)
-			add_fp(set, w->fp, &cap);
-		if (w->node->kind != SA_MAP_RPC || w->node->op != SA_OP_IMPORT ||
-		    sa_cert_parse(w->buf, w->len, &ps, NULL, 0) != 0)
-			continue;
-		for (j = 0; j < ps.n; j++)
-			add_fp(set, ps.certs[j].fp, &cap);
-		sa_parsed_set_clear(&ps);
-	}
+	for (i = 0; i < set->nw; i++)
+		if (set->w[i].has_fp)
+			add_fp(set, set->w[i].fp, &cap);
+	for (i = 0; (r = sa_txn_result(set->txn, i)) != NULL; i++)
+		add_fp(set, r->fp, &cap);
 }
 
 static void
