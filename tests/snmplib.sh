@@ -148,7 +148,7 @@ start_snmpd() {
 	} >"$dir/snmpd.conf"
 	# MIBS=: snmpd would log every module Debian does not ship
 	MIBS= bg snmpd -f -Lf "$dir/snmpd.log" -C -c "$dir/snmpd.conf" -I -smux \
-		-p "$dir/snmpd.pid" udp:127.0.0.1:"$port"
+		-p "$dir/snmpd.pid"
 	SNMPD_PID=$!
 	for ((i = 0; i < 50; i++)); do
 		snmpget -v2c -c public -t 0.2 -r 0 127.0.0.1:"$port" .1.3.6.1.2.1.1.3.0 \
@@ -202,11 +202,18 @@ mkdated() {
 # utc_in SECONDS: the time that many seconds from now, as mkdated takes it
 utc_in() { date -u -d "@$(($(date +%s) + $1))" +%Y%m%d%H%M%SZ; }
 
+# trap_records FILE: one line per notification snmptrapd logged (it breaks
+# long values over lines), blanks squeezed
+trap_records() {
+	awk '/^[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9] /{ if (r != "") print r; r = $0; next }
+		{ r = r " " $0 } END { if (r != "") print r }' "$1" 2>/dev/null | tr -s ' \t' '  '
+}
+
 # wait_trap FILE PATTERN [SECONDS]: until a notification matching PATTERN
 wait_trap() {
 	local i
 	for ((i = 0; i < ${3:-10} * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		trap_records "$1" | grep -q -- "$2" && return 0
 		sleep 0.1
 	done
 	return 1
