@@ -35,11 +35,14 @@
 #define SNMP_QUEUE_MAX 1024	/* queued notifications before dropping */
 
 struct snmp_notice;
+struct snmp_val;
 
 /* One certificate table (SNMP thread). */
 struct snmp_table {
 	enum sa_list list;
 	const struct sa_map_node *col[SNMP_MAX_COLUMN + 1];	/* by number */
+	void (*get[SNMP_MAX_COLUMN + 1])(const struct sa_entry *, time_t,
+	    struct snmp_val *);				/* its getter */
 	netsnmp_container *rows;	/* struct snmp_row, by fingerprint */
 	struct snmp_row *mem;		/* the rows, one block */
 	uint64_t gen;			/* store generation of the rows */

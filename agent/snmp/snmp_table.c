@@ -115,7 +115,7 @@ table_get(struct sa_snmp *s, struct snmp_table *t,
 			    SNMP_NOSUCHOBJECT);
 			continue;
 		}
-		snmp_val_getter(n->field)(row->e, now, &v);
+		t->get[ti->colnum](row->e, now, &v);
 		snmp_val_put(req->requestvb, &v);
 	}
 }
@@ -246,6 +246,7 @@ collect_columns(struct snmp_table *t, enum sa_list l, char *err, size_t errlen)
 	size_t i;
 
 	memset(t->col, 0, sizeof(t->col));
+	memset(t->get, 0, sizeof(t->get));
 	for (i = 0; i < sa_map_len; i++) {
 		n = &sa_map[i];
 		if (n->kind != SA_MAP_COLUMN || n->list != l ||
@@ -262,8 +263,10 @@ collect_columns(struct snmp_table *t, enum sa_list l, char *err, size_t errlen)
 			    "no callback", n->mib, i);
 			return -1;
 		}
-		if (n->access != SA_MAP_NOT_ACCESSIBLE)
+		if (n->access != SA_MAP_NOT_ACCESSIBLE) {
 			t->col[c] = n;
+			t->get[c] = snmp_val_getter(n->field);
+		}
 	}
 	return 0;
 }
