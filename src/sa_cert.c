@@ -367,3 +367,33 @@ sa_der_to_pem(const unsigned char *der, size_t len)
 	free(tmp);
 	return pem;
 }
+
+char *
+sa_base64_encode(const unsigned char *data, size_t len)
+{
+	char *b = malloc(4 * ((len + 2) / 3) + 1);
+
+	if (b != NULL)
+		EVP_EncodeBlock((unsigned char *)b, data, (int)len);
+	return b;
+}
+
+unsigned char *
+sa_base64_decode(const char *b64, size_t *len)
+{
+	size_t n = strlen(b64), pad;
+	unsigned char *out;
+	int r;
+
+	*len = 0;
+	if (n < 4 || n % 4 != 0 || n > INT32_MAX || (out = malloc(n / 4 * 3)) == NULL)
+		return NULL;
+	if ((r = EVP_DecodeBlock(out, (const unsigned char *)b64, (int)n)) < 0) {
+		free(out);
+		return NULL;
+	}
+	/* EVP_DecodeBlock counts the padding as data */
+	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
+	*len = (size_t)r - pad;
+	return out;
+}

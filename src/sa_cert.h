@@ -58,6 +58,11 @@ int sa_fp_from_hex(const char *hex, unsigned char fp[SA_FP_LEN]);
 /* A DER certificate as a PEM block; caller frees; NULL when out of memory. */
 char *sa_der_to_pem(const unsigned char *der, size_t len);
 
+/* base64 without line breaks (cert-data); caller frees; NULL when out of memory. */
+char *sa_base64_encode(const unsigned char *data, size_t len);
+/* The bytes of base64 text, *len set; caller frees; NULL when not base64. */
+unsigned char *sa_base64_decode(const char *b64, size_t *len);
+
 /* time_t of an ASN1_TIME; 0 when it cannot be read. */
 time_t sa_asn1_time(const ASN1_TIME *t);
 

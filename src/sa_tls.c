@@ -13,8 +13,10 @@
 
 #define MAX_CHAIN_DEPTH 10
 
-/* OpenSSL's per-SSL storage is indexed process-wide; one index for us. */
+/* OpenSSL's per-SSL storage is indexed process-wide; one index for us,
+ * and one in SSL_CTX for the defaults of clients that make their own SSL. */
 static int conn_index = -1;
+static int ctx_index = -1;
 static pthread_once_t conn_once = PTHREAD_ONCE_INIT;
 
 struct sa_tls_conn {
@@ -38,10 +40,40 @@ conn_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
 	free(c);
 }
 
+/* Defaults for every connection of an SSL_CTX (sa_tls_set_ctx_peer). */
+struct sa_tls_ctx_peer {
+	char *host;
+	char *peer;
+	struct sa_tls_verdict *sink;	/* borrowed */
+};
+
+static void
+ctx_peer_free(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx, long argl,
+    void *argp)
+{
+	struct sa_tls_ctx_peer *p = ptr;
+
+	(void)parent; (void)ad; (void)idx; (void)argl; (void)argp;
+	if (p == NULL)
+		return;
+	free(p->host);
+	free(p->peer);
+	free(p);
+}
+
 static void
 conn_index_init(void)
 {
 	conn_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, conn_free);
+	ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, ctx_peer_free);
+}
+
+static struct sa_tls_ctx_peer *
+ctx_peer_get(SSL_CTX *ctx)
+{
+	pthread_once(&conn_once, conn_index_init);
+	return ctx_index < 0 || ctx == NULL ? NULL :
+	    SSL_CTX_get_ex_data(ctx, ctx_index);
 }
 
 static struct sa_tls_conn *
@@ -252,19 +284,28 @@ verify_callback(X509_STORE_CTX *xctx, void *arg)
 {
 	struct sa_store *st = arg;
 	struct sa_tls_conn *c = NULL;
+	struct sa_tls_ctx_peer *dflt = NULL;
 	struct sa_tls_verdict v;
-	const char *host = NULL;
+	const char *host = NULL, *peer = NULL;
 	SSL *ssl;
 	char err[256];
 
 	ssl = X509_STORE_CTX_get_ex_data(xctx, SSL_get_ex_data_X509_STORE_CTX_idx());
-	if (ssl != NULL && (c = conn_get(ssl, 1)) != NULL)
+	if (ssl != NULL && (c = conn_get(ssl, 1)) != NULL) {
 		host = c->host;
+		peer = c->peer;
+	}
+	if (ssl != NULL && (dflt = ctx_peer_get(SSL_get_SSL_CTX(ssl))) != NULL) {
+		if (host == NULL)
+			host = dflt->host;
+		if (peer == NULL)
+			peer = dflt->peer;
+	}
 	if (host == NULL && ssl != NULL)
 		host = X509_VERIFY_PARAM_get0_host(SSL_get0_param(ssl), 0);
 	if (sa_tls_check(st, X509_STORE_CTX_get0_cert(xctx),
-	    X509_STORE_CTX_get0_untrusted(xctx), host,
-	    c != NULL ? c->peer : NULL, &v, err, sizeof(err)) != 0) {
+	    X509_STORE_CTX_get0_untrusted(xctx), host, peer, &v, err,
+	    sizeof(err)) != 0) {
 		memset(&v, 0, sizeof(v));
 		v.reason = SA_REASON_OTHER;
 		snprintf(v.detail, sizeof(v.detail), "%s", err);
@@ -273,6 +314,8 @@ verify_callback(X509_STORE_CTX *xctx, void *arg)
 		c->verdict = v;
 		c->checked = 1;
 	}
+	if (dflt != NULL && dflt->sink != NULL)
+		*dflt->sink = v;
 	if (v.accepted) {
 		X509_STORE_CTX_set_error(xctx, X509_V_OK);
 		return 1;
@@ -309,6 +352,29 @@ sa_tls_set_peer(SSL *ssl, const char *host, const char *peer)
 
 	if (c == NULL || replace_str(&c->host, host) != 0 ||
 	    replace_str(&c->peer, peer) != 0)
+		return SA_ERR_NOMEM;
+	return 0;
+}
+
+int
+sa_tls_set_ctx_peer(SSL_CTX *ctx, const char *host, const char *peer,
+    struct sa_tls_verdict *sink)
+{
+	struct sa_tls_ctx_peer *p = ctx_peer_get(ctx);
+
+	if (ctx_index < 0)
+		return SA_ERR_NOMEM;
+	if (p == NULL) {
+		if ((p = calloc(1, sizeof(*p))) == NULL)
+			return SA_ERR_NOMEM;
+		if (!SSL_CTX_set_ex_data(ctx, ctx_index, p)) {
+			free(p);
+			return SA_ERR_NOMEM;
+		}
+	}
+	p->sink = sink;
+	if (replace_str(&p->host, host) != 0 ||
+	    replace_str(&p->peer, peer) != 0)
 		return SA_ERR_NOMEM;
 	return 0;
 }

@@ -50,6 +50,16 @@ int sa_tls_install(struct sa_store *st, SSL_CTX *ctx);
 /* Per connection, before the handshake: host to check, peer to record. */
 int sa_tls_set_peer(SSL *ssl, const char *host, const char *peer);
 
+/*
+ * The same for every connection made from ctx, for a client that creates
+ * the SSL object itself (libcurl's CURLOPT_SSL_CTX_FUNCTION): host to
+ * check, peer to record, and sink (may be NULL), where the verdict of
+ * each check is copied; sink must outlive the connections of ctx.  A
+ * per-connection sa_tls_set_peer() wins over these.
+ */
+int sa_tls_set_ctx_peer(SSL_CTX *ctx, const char *host, const char *peer,
+    struct sa_tls_verdict *sink);
+
 /* The verdict of the check run on ssl's handshake, or NULL. */
 const struct sa_tls_verdict *sa_tls_get_verdict(SSL *ssl);
 

@@ -65,4 +65,8 @@ int ctl_nc_set(struct ctl_nc *c, enum sa_setting s, const char *value);
 int ctl_nc_simple(struct ctl_nc *c, const char *rpc);
 int ctl_nc_check_server(struct ctl_nc *c, const char *target, int json);
 
+/* ctl_prov.c: one provisioning attempt; the settings as a provisioning file */
+int ctl_provision(struct sa_store *st, int json);
+int ctl_export_provisioning(struct sa_store *st);
+
 #endif

@@ -18,6 +18,7 @@
 #include <nc_client.h>
 
 #include "../../src/sa_tls.h"
+#include "../yangctx.h"
 #include "ctl.h"
 
 #define NS "urn:secagent:yang:secagent-security"
@@ -25,6 +26,7 @@
 
 struct ctl_nc {
 	struct nc_session *s;
+	struct ly_ctx *ctx;
 };
 
 static int
@@ -63,7 +65,7 @@ quiet(NC_VERB_LEVEL level, const char *msg)
 int
 ctl_nc_open(const char *dir, struct ctl_nc **out)
 {
-	char path[4096];
+	char path[4096], err[256];
 	struct ctl_nc *c;
 
 	*out = NULL;
@@ -74,8 +76,12 @@ ctl_nc_open(const char *dir, struct ctl_nc **out)
 	nc_verbosity(NC_VERB_ERROR);
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return fail("out of memory"), -1;
-	/* the daemon serves its modules with get-schema */
-	if ((c->s = nc_connect_unix(path, NULL)) == NULL) {
+	if ((c->ctx = sa_yang_context(err, sizeof(err))) == NULL) {
+		free(c);
+		return fail(err), -1;
+	}
+	if ((c->s = nc_connect_unix(path, c->ctx)) == NULL) {
+		ly_ctx_destroy(c->ctx);
 		free(c);
 		fprintf(stderr, "secagentctl: secagentd on %s refused the "
 		    "session (is this user mapped to a NETCONF user?)\n", path);
@@ -91,6 +97,7 @@ ctl_nc_close(struct ctl_nc *c)
 	if (c == NULL)
 		return;
 	nc_session_free(c->s, NULL);
+	ly_ctx_destroy(c->ctx);
 	free(c);
 }
 
@@ -177,7 +184,9 @@ leaf(const struct lyd_node *n, const char *path)
 {
 	struct lyd_node *l = NULL;
 
-	if (lyd_find_path(n, path, 0, &l) != LY_SUCCESS || l == NULL)
+	/* an RPC's output is found with output set */
+	if ((lyd_find_path(n, path, 0, &l) != LY_SUCCESS || l == NULL) &&
+	    (lyd_find_path(n, path, 1, &l) != LY_SUCCESS || l == NULL))
 		return NULL;
 	return lyd_get_value(l);
 }
@@ -238,17 +247,11 @@ cert_from_node(struct ctl_cert *c, const struct lyd_node *e, int details)
 		snprintf(d->sha256, sizeof(d->sha256), "%s", c->fingerprint);
 		c->has_details = 1;
 		if ((v = leaf(e, "cert-data")) != NULL) {
-			struct sa_parsed_set set;
-			size_t n = strlen(v), len;
-			unsigned char *der = malloc(n);
-			int r = der ? EVP_DecodeBlock(der, (const unsigned char *)v, (int)n) : -1;
-			if (r > 0) {
-				len = (size_t)r - (n > 1 && v[n - 1] == '=') - (n > 2 && v[n - 2] == '=');
-				if (sa_cert_parse(der, len, &set, NULL, 0) == 0) {
-					c->pem = sa_der_to_pem(set.certs[0].der, set.certs[0].der_len);
-					sa_parsed_set_clear(&set);
-				}
-			}
+			size_t len;
+			unsigned char *der = sa_base64_decode(v, &len);
+
+			if (der != NULL)
+				c->pem = sa_der_to_pem(der, len);
 			free(der);
 		}
 	}

@@ -1,7 +1,7 @@
 /*
  * secagentctl - the local administrator's view of the System Security page:
  * list, show, import, accept, reject, remove, get, set, check-server,
- * restore-defaults, sweep.
+ * restore-defaults, sweep, provision, export-provisioning.
  *
  * Exit status 0 on success, 1 on a refusal or an error, with one line on
  * standard error.  The password is never printed.
@@ -59,6 +59,8 @@ usage(FILE *f)
 	    "                             http-password (write-only), provisioning-url,\n"
 	    "                             provisioning-interval; VALUE '-': stdin\n"
 	    "  check-server HOST:PORT     a TLS handshake under the policy\n"
+	    "  provision                  fetch the provisioning file and apply it\n"
+	    "  export-provisioning        the settings as a provisioning file\n"
 	    "  restore-defaults           put the factory CA certificates back\n"
 	    "  sweep                      run the expiry sweep now\n"
 	    "FP is a SHA-256 fingerprint or a unique prefix of one (4+ hex digits).\n");
@@ -71,8 +73,9 @@ warn_hook(void *arg, const char *msg)
 	fprintf(stderr, "secagentctl: warning: %s\n", msg);
 }
 
+/* hint: said after the store's own message when another writer has it */
 static int
-open_store(struct ctl *c, int write)
+open_store_hint(struct ctl *c, int write, const char *hint)
 {
 	struct sa_store_opts opts;
 	char err[512];
@@ -87,7 +90,15 @@ open_store(struct ctl *c, int write)
 		opts.read_only = 1;
 		r = sa_store_open(c->dir, &opts, &c->st, err, sizeof(err));
 	}
+	if (r == SA_ERR_LOCKED && hint != NULL)
+		return fail("%s; %s", err, hint);
 	return r == 0 ? 0 : fail("%s", err);
+}
+
+static int
+open_store(struct ctl *c, int write)
+{
+	return open_store_hint(c, write, NULL);
 }
 
 /* ---- reads ---- */
@@ -510,6 +521,33 @@ cmd_check_server(struct ctl *c, int argc, char **argv)
 	return ctl_check_server(c->st, argv[1], c->json);
 }
 
+static int
+cmd_provision(struct ctl *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return fail("provision takes no argument");
+	if (c->nc != NULL)
+		return ctl_nc_simple(c->nc, "provision-now") == 0 ?
+		    (printf("applied\n"), 0) : 1;
+	/* the store's lock decides: a running secagentd holds it */
+	if (open_store_hint(c, 1, "when secagentd runs, it provisions: the "
+	    "provision-now RPC or secProvisionNow") != 0)
+		return 1;
+	return ctl_provision(c->st, c->json);
+}
+
+static int
+cmd_export_provisioning(struct ctl *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return fail("export-provisioning takes no argument");
+	if (open_store(c, 0) != 0)
+		return 1;
+	return ctl_export_provisioning(c->st);
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *, int, char **);
@@ -525,6 +563,8 @@ static const struct {
 	{ "check-server", cmd_check_server },
 	{ "restore-defaults", cmd_restore },
 	{ "sweep", cmd_sweep },
+	{ "provision", cmd_provision },
+	{ "export-provisioning", cmd_export_provisioning },
 };
 
 int

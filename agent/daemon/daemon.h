@@ -45,6 +45,15 @@ int sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen);
 void sa_snmp_reload(struct sa_daemon *d);
 void sa_snmp_stop(struct sa_daemon *d);
 
+/*
+ * The provisioning client (agent/provision; prov.h has sa_prov_run and
+ * sa_prov_get_state).  Start it before, and stop it after, the front
+ * ends that call sa_prov_run.
+ */
+int sa_prov_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_prov_reload(struct sa_daemon *d);
+void sa_prov_stop(struct sa_daemon *d);
+
 /* The demo profile: DIR/secagentd.conf, DIR/pki, DIR/ssh_host_key. */
 int sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
     size_t errlen);

@@ -212,6 +212,7 @@ reload(struct sa_daemon *d, const struct options *o)
 	d->cfg = c;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	sa_log_set_level(c->log_level);
+	sa_prov_reload(d);
 	sa_netconf_reload(d);
 	sa_snmp_reload(d);
 	sa_config_free(old);
@@ -283,6 +284,11 @@ main(int argc, char **argv)
 	}
 	if (write_pid_file(d.cfg->pid_file) != 0)
 		sa_warn("%s: %s", d.cfg->pid_file, strerror(errno));
+	/* before the front ends: they call sa_prov_run */
+	if (sa_prov_start(&d, err, sizeof(err)) != 0) {
+		sa_error("provisioning: %s", err);
+		goto out;
+	}
 	if (sa_netconf_start(&d, err, sizeof(err)) != 0) {
 		sa_error("NETCONF: %s", err);
 		goto out;
@@ -298,6 +304,7 @@ main(int argc, char **argv)
 	sa_snmp_stop(&d);
 	sa_netconf_stop(&d);
  out:
+	sa_prov_stop(&d);
 	if (d.st != NULL)
 		unlink(d.cfg->pid_file);
 	sa_store_free(d.st);

@@ -83,8 +83,9 @@ struct sa_txn;
 int ds_stage_diff(struct sa_txn *t, const struct lyd_node *before,
     const struct lyd_node *after, size_t *changes, struct edit_err *e);
 
-/* A core entry's base64 DER, for cert-data; caller frees. */
-char *ds_base64(const unsigned char *der, size_t len);
+/* The password leaf of a view (top-level siblings), or NULL. */
+struct lyd_node *ds_password_node(struct lyd_node *tree);
+
 /* ISO 8601 time for yang:date-and-time into buf (>= 32 bytes). */
 void ds_time(time_t t, char *buf, size_t len);
 

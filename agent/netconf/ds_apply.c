@@ -6,8 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "../../src/sa_store.h"
 #include "ds.h"
 #include "edit.h"
@@ -35,28 +33,6 @@ child(const struct lyd_node *n, const char *name)
 	return NULL;
 }
 
-/* base64 to DER; caller frees. */
-static unsigned char *
-unbase64(const char *b64, size_t *len)
-{
-	size_t n = strlen(b64), pad = 0;
-	unsigned char *der;
-	int r;
-
-	if (n == 0 || n % 4 != 0 || (der = malloc(n / 4 * 3 + 1)) == NULL)
-		return NULL;
-	if ((r = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n)) < 0) {
-		free(der);
-		return NULL;
-	}
-	if (b64[n - 1] == '=')
-		pad++;
-	if (b64[n - 2] == '=')
-		pad++;
-	*len = (size_t)r - pad;
-	return der;
-}
-
 static int
 stage_setting(struct sa_txn *t, const struct lyd_node *leaf, enum sa_setting s,
     const char *deleted_value, size_t *changes, struct edit_err *e)
@@ -64,7 +40,7 @@ stage_setting(struct sa_txn *t, const struct lyd_node *leaf, enum sa_setting s,
 	const char *op = diff_op(leaf), *v;
 	char err[256];
 
-	if (op == NULL || strcmp(op, "none") == 0)
+	if (op == NULL || strcmp(op, "none") == 0 || (leaf->flags & LYD_DEFAULT))
 		return 0;
 	v = strcmp(op, "delete") == 0 ? deleted_value : lyd_get_value(leaf);
 	if (sa_setting_is_secret(s) && strcmp(v, DS_PASSWORD_STANDIN) == 0)
@@ -98,7 +74,7 @@ stage_entry(struct sa_txn *t, const struct lyd_node *entry, enum sa_list l,
 		if (c == NULL)
 			return edit_fail(e, "data-missing", entry,
 			    "cert-data is mandatory for a new certificate");
-		if ((der = unbase64(lyd_get_value(c), &len)) == NULL)
+		if ((der = sa_base64_decode(lyd_get_value(c), &len)) == NULL)
 			return edit_fail(e, "invalid-value", c, "cert-data is not base64");
 		c = child(entry, "rejected");
 		rejected = c != NULL && strcmp(lyd_get_value(c), "true") == 0;
@@ -138,6 +114,8 @@ stage_certificates(struct sa_txn *t, const struct lyd_node *certs,
 	int r = 0;
 
 	for (c = lyd_child(certs); c != NULL && r == 0; c = c->next) {
+		if (c->flags & LYD_DEFAULT)
+			continue;	/* implicit defaults under a created node */
 		op = diff_op(c) != NULL ? diff_op(c) : inherited;
 		if (strcmp(c->schema->name, "accept-all-certificates") == 0)
 			r = stage_setting(t, c, SA_SET_ACCEPT_ALL, "false", changes, e);

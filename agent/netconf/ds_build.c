@@ -11,14 +11,27 @@
 
 #include "ds.h"
 
-char *
-ds_base64(const unsigned char *der, size_t len)
+/* The child of n named name, or NULL (without libyang's path logging). */
+static struct lyd_node *
+child_named(struct lyd_node *n, const char *name)
 {
-	char *b = malloc(4 * ((len + 2) / 3) + 1);
+	struct lyd_node *c;
 
-	if (b != NULL)
-		EVP_EncodeBlock((unsigned char *)b, der, (int)len);
-	return b;
+	for (c = n != NULL ? lyd_child(n) : NULL; c != NULL; c = c->next)
+		if (c->schema != NULL && strcmp(c->schema->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+struct lyd_node *
+ds_password_node(struct lyd_node *tree)
+{
+	for (; tree != NULL; tree = tree->next)
+		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
+		    strcmp(tree->schema->module->name, SA_YANG_MODULE) == 0)
+			return child_named(child_named(tree, "http-authentication"),
+			    "password");
+	return NULL;
 }
 
 void
@@ -101,7 +114,7 @@ add_entry(struct lyd_node *certs, const struct lys_module *mod,
 	sa_fp_to_hex(e->fp, hex);
 	if (lyd_new_list(certs, mod, list_nodes[e->list], 0, &n, hex) != LY_SUCCESS)
 		return SA_ERR_INVALID;
-	if ((b64 = ds_base64(e->der, e->der_len)) == NULL)
+	if ((b64 = sa_base64_encode(e->der, e->der_len)) == NULL)
 		return SA_ERR_NOMEM;
 	r |= term(n, mod, "cert-data", b64);
 	free(b64);

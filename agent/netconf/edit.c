@@ -155,6 +155,24 @@ place(struct lyd_node *parent, struct lyd_node *t, const struct lyd_node *en,
 	return 0;
 }
 
+/* The target's instance of edit node en: a leaf or container by its schema
+ * node (a new value is an update), a list entry by its keys. */
+static struct lyd_node *
+find_instance(struct lyd_node *first, const struct lyd_node *en)
+{
+	struct lyd_node *t = NULL;
+
+	if (first == NULL)
+		return NULL;
+	if (en->schema->nodetype & (LYS_LEAF | LYS_CONTAINER | LYD_NODE_ANY)) {
+		if (lyd_find_sibling_val(first, en->schema, NULL, 0, &t) != LY_SUCCESS)
+			t = NULL;
+	} else if (lyd_find_sibling_first(first, en, &t) != LY_SUCCESS) {
+		t = NULL;
+	}
+	return t;
+}
+
 static int
 apply_children(struct lyd_node *t, const struct lyd_node *en, const char *op,
     struct edit_err *e)
@@ -223,8 +241,7 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 		    "%s is state data (config false): it cannot be edited",
 		    en->schema->name);
 	first = parent != NULL ? lyd_child(parent) : *top;
-	if (first != NULL && lyd_find_sibling_first(first, en, &t) != LY_SUCCESS)
-		t = NULL;
+	t = find_instance(first, en);
 	if (strcmp(op, "create") == 0) {
 		if (t != NULL)
 			return edit_fail(e, "data-exists", en,

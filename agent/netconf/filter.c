@@ -123,6 +123,7 @@ select_children(const struct lyd_node *f, const struct lyd_node *d,
 				continue;
 			if (dc->schema != NULL && (dc->schema->flags & LYS_KEY)) {
 				lyd_free_tree(res);	/* keys came with the copy */
+				(*added)++;
 				continue;
 			}
 			if (merge_child(copy, res) != 0)

@@ -169,13 +169,18 @@ nacm_free(struct sa_nacm *n)
 	free(n);
 }
 
+/*
+ * The nacm container of a tree, or NULL.  One that validation made up
+ * (only defaults) is no configuration: views that did not ask for NACM
+ * get one from lyd_validate_all().
+ */
 static const struct lyd_node *
 nacm_top(const struct lyd_node *tree)
 {
 	for (; tree != NULL; tree = tree->next)
 		if (tree->schema != NULL && strcmp(tree->schema->name, "nacm") == 0 &&
 		    strcmp(tree->schema->module->name, "ietf-netconf-acm") == 0)
-			return tree;
+			return (tree->flags & LYD_DEFAULT) ? NULL : tree;
 	return NULL;
 }
 

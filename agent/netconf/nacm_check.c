@@ -336,10 +336,17 @@ first_denied(const struct rules *rs, const struct lyd_node *first,
 	int v;
 
 	for (c = first; c != NULL; c = c->next) {
+		if (c->flags & LYD_DEFAULT)
+			continue;	/* implicit defaults under a created node */
 		op = diff_op(c, inherited);
 		access = strcmp(op, "create") == 0 ? ACC_CREATE :
 		    strcmp(op, "delete") == 0 ? ACC_DELETE :
 		    strcmp(op, "none") == 0 ? 0 : ACC_UPDATE;
+		/* a non-presence container is never created nor deleted by
+		 * itself: its descendants are what the rules judge */
+		if (c->schema != NULL && c->schema->nodetype == LYS_CONTAINER &&
+		    !(c->schema->flags & LYS_PRESENCE))
+			access = 0;
 		if (access != 0 && c->schema != NULL) {
 			v = data_rule(rs, c, access);
 			if (v < 0)

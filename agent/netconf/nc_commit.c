@@ -47,20 +47,16 @@ rollback_forget(struct sa_nc_state *ns)
 static void
 real_password(struct sa_nc_state *ns, struct lyd_node *tree)
 {
-	struct lyd_node *n = NULL;
+	struct lyd_node *n = ds_password_node(tree);
 	char *pw = NULL;
 
-	for (; tree != NULL; tree = tree->next) {
-		if (lyd_find_path(tree, "http-authentication/password", 0, &n) != LY_SUCCESS ||
-		    n == NULL)
-			continue;
-		if (sa_store_get_secret(ns->d->st, SA_SET_HTTP_PASSWORD, &pw) == 0)
-			lyd_change_term(n, pw);
-		if (pw != NULL) {
-			OPENSSL_cleanse(pw, strlen(pw));
-			free(pw);
-		}
+	if (n == NULL)
 		return;
+	if (sa_store_get_secret(ns->d->st, SA_SET_HTTP_PASSWORD, &pw) == 0)
+		lyd_change_term(n, pw);
+	if (pw != NULL) {
+		OPENSSL_cleanse(pw, strlen(pw));
+		free(pw);
 	}
 }
 

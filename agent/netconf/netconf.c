@@ -11,38 +11,18 @@
 #include <unistd.h>
 
 #include "../daemon/log.h"
+#include "../yangctx.h"
+#include "nacm.h"
+#include "nc_state.h"
 #include "ncs.h"
 #include "netconf.h"
+#include "notif.h"
+#include "rpc.h"
 
-#ifndef SA_YANG_DIR
-#define SA_YANG_DIR "/usr/share/yang/modules/secagent"
-#endif
-#ifndef SA_IETF_YANG_DIR
-#define SA_IETF_YANG_DIR "/usr/share/yuma/modules"
-#endif
 
 struct sa_netconf {
 	struct sa_daemon *d;
 	struct ly_ctx *ctx;
-};
-
-/* startup and url are not offered: no startup datastore, no URLs */
-static const char *nc_features[] = { "writable-running", "candidate",
-	"confirmed-commit", "rollback-on-error", "validate", "xpath", NULL };
-
-static const struct {
-	const char *name;
-	const char *revision;
-	const char **features;
-} modules[] = {
-	{ "ietf-netconf", "2013-09-29", nc_features },
-	{ "ietf-netconf-acm", "2018-02-14", NULL },
-	{ "ietf-netconf-monitoring", "2010-10-04", NULL },
-	{ "ietf-netconf-with-defaults", "2011-06-01", NULL },
-	{ "ietf-netconf-notifications", "2012-02-06", NULL },
-	{ "notifications", "2008-07-14", NULL },
-	{ "nc-notifications", "2008-07-14", NULL },
-	{ "secagent-security", NULL, NULL },
 };
 
 /*
@@ -76,78 +56,15 @@ yang_log(LY_LOG_LEVEL level, const char *msg, const char *path)
 		sa_log(l, "libyang", "%s", msg);
 }
 
-/* Is this program build/secagentd of the checkout (not installed)? */
-static int
-in_build_tree(void)
-{
-#ifdef SA_BUILD_DIR
-	char exe[PATH_MAX], dir[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	char *slash;
-
-	if (n <= 0 || realpath(SA_BUILD_DIR, dir) == NULL)
-		return 0;
-	exe[n] = '\0';
-	if ((slash = strrchr(exe, '/')) == NULL)
-		return 0;
-	*slash = '\0';
-	return strcmp(exe, dir) == 0;
-#else
-	return 0;
-#endif
-}
-
-/* Where the modules are: installed, or the build tree for build/secagentd. */
-static int
-search_dirs(struct ly_ctx *ctx)
-{
-	const char *dirs[6];
-	size_t i, n = 0;
-
-	if (in_build_tree() || access(SA_YANG_DIR "/secagent-security.yang",
-	    R_OK) != 0) {
-#if defined(SA_BUILD_DIR) && defined(SA_SRC_DIR)
-		dirs[n++] = SA_BUILD_DIR "/yang";
-		dirs[n++] = SA_SRC_DIR "/yang";
-#endif
-	} else {
-		dirs[n++] = SA_YANG_DIR;
-	}
-	dirs[n++] = SA_IETF_YANG_DIR "/ietf";
-	dirs[n++] = SA_IETF_YANG_DIR "/ietf-derived";
-	/* yuma's notifications.yang imports yuma-ncx for two extensions */
-	dirs[n++] = SA_IETF_YANG_DIR "/netconfcentral";
-	for (i = 0; i < n; i++) {
-		if (ly_ctx_set_searchdir(ctx, dirs[i]) != LY_SUCCESS)
-			return -1;
-		sa_debug("YANG modules from %s", dirs[i]);
-	}
-	return 0;
-}
-
 static struct ly_ctx *
 build_context(char *err, size_t errlen)
 {
-	struct ly_ctx *ctx = NULL;
+	struct ly_ctx *ctx;
 	struct lysc_node *gs;
-	size_t i;
 
 	ly_set_log_clb(yang_log, 1);
-	if (ly_ctx_new(NULL, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS ||
-	    search_dirs(ctx) != 0) {
-		snprintf(err, errlen, "libyang: cannot make a context");
-		goto fail;
-	}
-	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++) {
-		if (ly_ctx_load_module(ctx, modules[i].name, modules[i].revision,
-		    modules[i].features) == NULL) {
-			snprintf(err, errlen, "YANG module %s%s%s not found or "
-			    "invalid (see the log)", modules[i].name,
-			    modules[i].revision ? "@" : "",
-			    modules[i].revision ? modules[i].revision : "");
-			goto fail;
-		}
-	}
+	if ((ctx = sa_yang_context(err, errlen)) == NULL)
+		return NULL;
 	/* libnetconf2's get-schema is broken with libyang 2.1: through the
 	 * dispatcher to rpc_get_schema instead */
 	gs = (struct lysc_node *)lys_find_path(ctx, NULL,
@@ -181,6 +98,7 @@ dispatch(struct lyd_node *rpc, struct nc_session *s, void *arg)
 	struct sa_netconf *nc = arg;
 	const struct sa_rpc_row *row;
 	struct sa_nc_call call;
+	struct nacm_user u;
 	struct lyd_node *e;
 	char msg[256];
 
@@ -198,6 +116,14 @@ dispatch(struct lyd_node *rpc, struct nc_session *s, void *arg)
 	call.rpc = rpc;
 	call.s = s;
 	call.sess = ncs_session_get_user_data(s);
+	if (call.sess == NULL)
+		return nc_server_reply_err(nc_err(nc->ctx, NC_ERR_RES_DENIED,
+		    NC_ERR_TYPE_APP));
+	rpc_user(&call, &u);
+	if (!nacm_allow_rpc(nc->d->nc_state->nacm, &u, rpc->schema))
+		return rpc_err(&call, "access-denied", 0, NULL, NULL,
+		    "%s:%s is not permitted to %s", rpc->schema->module->name,
+		    rpc->schema->name, u.name);
 	return row->fn(&call);
 }
 
@@ -223,14 +149,27 @@ session_start(struct nc_session *s, void *arg)
 static void
 session_end(struct nc_session *s, void *arg)
 {
+	struct sa_netconf *nc = arg;
 	struct sa_nc_session *ss = ncs_session_get_user_data(s);
 
-	(void)arg;
 	ncs_session_set_user_data(s, NULL);
 	if (ss == NULL)
 		return;
+	/* its locks, candidate changes, unconfirmed commit, subscription */
+	nc_state_session_end(nc->d, ss->id);
+	notif_session_end(nc->d, ss->id);
 	free(ss->user);
 	free(ss);
+}
+
+static void
+after_reply(struct nc_session *s, void *arg)
+{
+	struct sa_netconf *nc = arg;
+	struct sa_nc_session *ss = ncs_session_get_user_data(s);
+
+	if (ss != NULL)
+		notif_after_reply(nc->d, s, ss);
 }
 
 int
@@ -248,14 +187,24 @@ sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen)
 		free(nc);
 		return -1;
 	}
+	if (nc_state_init(d, nc->ctx, err, errlen) != 0 ||
+	    notif_init(d, nc->ctx, err, errlen) != 0) {
+		nc_state_free(d);
+		ly_ctx_destroy(nc->ctx);
+		free(nc);
+		return -1;
+	}
 	ly_quiet = 1;
 	memset(&cb, 0, sizeof(cb));
 	cb.rpc = dispatch;
 	cb.session_start = session_start;
 	cb.session_end = session_end;
+	cb.after_reply = after_reply;
 	cb.arg = nc;
 	ncs_set_capabilities(capabilities);
 	if (ncs_start(d, nc->ctx, &cb, err, errlen) != 0) {
+		notif_free(d);
+		nc_state_free(d);
 		ly_ctx_destroy(nc->ctx);
 		free(nc);
 		return -1;
@@ -278,7 +227,9 @@ sa_netconf_stop(struct sa_daemon *d)
 
 	if (nc == NULL)
 		return;
-	ncs_stop();
+	ncs_stop();	/* every session ends first: session_end cleans up */
+	notif_free(d);
+	nc_state_free(d);
 	ly_ctx_destroy(nc->ctx);	/* last: libnetconf2 used its dictionary */
 	free(nc);
 	d->netconf = NULL;

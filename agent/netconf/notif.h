@@ -12,6 +12,7 @@
 
 struct sa_daemon;
 struct sa_nc_session;
+struct nc_session;
 
 /* Subscribes to the core's events; 0 or -1. */
 int notif_init(struct sa_daemon *d, struct ly_ctx *ctx, char *err,
@@ -20,7 +21,8 @@ void notif_free(struct sa_daemon *d);
 
 /* After a reply went out: a pending subscription starts now, so its
  * first notification never precedes the <ok/>. */
-void notif_after_reply(struct sa_daemon *d, struct sa_nc_session *sess);
+void notif_after_reply(struct sa_daemon *d, struct nc_session *s,
+    struct sa_nc_session *sess);
 /* A session ended: its subscription goes. */
 void notif_session_end(struct sa_daemon *d, uint32_t sid);
 

@@ -8,9 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/evp.h>
-
 #include "../../src/sa_tls.h"
+#include "../provision/prov.h"
 #include "ds.h"
 #include "rpc.h"
 
@@ -62,25 +61,6 @@ import_reply(struct sa_nc_call *c, struct sa_txn *t)
 	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }
 
-/* DER from base64 text; caller frees. */
-static unsigned char *
-decode64(const char *b64, size_t *len)
-{
-	size_t n = strlen(b64), pad = 0;
-	unsigned char *der;
-	int r;
-
-	if (n < 4 || n % 4 != 0 || (der = malloc(n / 4 * 3)) == NULL)
-		return NULL;
-	if ((r = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)n)) < 0) {
-		free(der);
-		return NULL;
-	}
-	pad = (b64[n - 1] == '=') + (b64[n - 2] == '=');
-	*len = (size_t)r - pad;
-	return der;
-}
-
 struct nc_server_reply *
 rpc_import_certificate(struct sa_nc_call *c)
 {
@@ -101,7 +81,7 @@ rpc_import_certificate(struct sa_nc_call *c)
 	if (pem != NULL) {
 		r = sa_txn_import(t, (const unsigned char *)lyd_get_value(pem),
 		    strlen(lyd_get_value(pem)), SA_ORIGIN_IMPORTED, err, sizeof(err));
-	} else if ((buf = decode64(lyd_get_value(der), &len)) == NULL) {
+	} else if ((buf = sa_base64_decode(lyd_get_value(der), &len)) == NULL) {
 		r = sa_fail(err, sizeof(err), SA_ERR_INVALID,
 		    "cert-data is not base64");
 	} else {
@@ -159,6 +139,17 @@ struct nc_server_reply *
 rpc_remove_certificate(struct sa_nc_call *c)
 {
 	return entry_op(c, sa_txn_remove);
+}
+
+/* provision-now: synchronous; <ok/> once the file was fetched and applied. */
+struct nc_server_reply *
+rpc_provision_now(struct sa_nc_call *c)
+{
+	char err[512];
+
+	if (sa_prov_run(c->d, c->sess->id, err, sizeof(err)) != 0)
+		return rpc_err(c, "operation-failed", 0, NULL, NULL, "%s", err);
+	return rpc_ok();
 }
 
 struct nc_server_reply *

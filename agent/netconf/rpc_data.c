@@ -4,7 +4,11 @@
  */
 #include <string.h>
 
+#include <stdio.h>
+
 #include "../daemon/log.h"
+#include "../provision/prov.h"
+#include "../sa_map.h"
 #include "ds.h"
 #include "filter.h"
 #include "rpc.h"
@@ -32,21 +36,64 @@ with_defaults(const struct sa_nc_call *c, NC_WD_MODE *wd)
 static void
 drop_password(struct lyd_node *tree)
 {
-	struct lyd_node *n = NULL;
-
-	for (; tree != NULL; tree = tree->next)
-		if (lyd_find_path(tree, "http-authentication/password", 0, &n) ==
-		    LY_SUCCESS && n != NULL)
-			lyd_free_tree(n);
-}
-
-static void
-add_defaults(struct lyd_node *tree, int config_only)
-{
 	struct lyd_node *n;
 
-	for (n = tree; n != NULL; n = n->next)
-		lyd_new_implicit_tree(n, config_only ? LYD_IMPLICIT_NO_STATE : 0, NULL);
+	if ((n = ds_password_node(tree)) != NULL)
+		lyd_free_tree(n);
+}
+
+/*
+ * report-all: the default nodes, made by validating the modules present
+ * (lyd_new_implicit_tree() skips the containers lyd_new_inner() made,
+ * which libyang flags as new defaults).
+ */
+static void
+add_defaults(struct ly_ctx *ctx, struct lyd_node **tree, int config_only)
+{
+	uint32_t opts = LYD_VALIDATE_PRESENT | (config_only ? LYD_VALIDATE_NO_STATE : 0);
+
+	if (*tree != NULL && lyd_validate_all(tree, ctx, opts, NULL) != LY_SUCCESS) {
+		sa_debug("report-all: %s", ly_errmsg(ctx));
+		ly_err_clean(ctx, NULL);
+	}
+}
+
+/* The provisioning client's state under /security/provisioning. */
+static void
+add_prov_state(const struct sa_nc_call *c, struct lyd_node *tree)
+{
+	const struct lys_module *mod;
+	struct sa_prov_state ps;
+	struct lyd_node *p = NULL;
+	char buf[32];
+
+	for (; tree != NULL; tree = tree->next)
+		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
+		    strcmp(tree->schema->module->name, SA_YANG_MODULE) == 0)
+			break;
+	if (tree == NULL || c->d->prov == NULL)
+		return;
+	for (p = lyd_child(tree); p != NULL; p = p->next)
+		if (strcmp(p->schema->name, "provisioning") == 0)
+			break;
+	if (p == NULL)
+		return;
+	mod = p->schema->module;
+	sa_prov_get_state(c->d, &ps);
+	if (ps.last_attempt != 0) {
+		ds_time(ps.last_attempt, buf, sizeof(buf));
+		lyd_new_term(p, mod, "last-attempt", buf, 0, NULL);
+		lyd_new_term(p, mod, "last-result", ps.last_result ==
+		    SA_MAP_RESULT_SUCCESS ? "success" : "failed", 0, NULL);
+		if (ps.last_error[0] != '\0')
+			lyd_new_term(p, mod, "last-error", ps.last_error, 0, NULL);
+		snprintf(buf, sizeof(buf), "%u", ps.unknown_params);
+		lyd_new_term(p, mod, "unknown-parameters", buf, 0, NULL);
+	}
+	if (ps.last_success != 0) {
+		ds_time(ps.last_success, buf, sizeof(buf));
+		lyd_new_term(p, mod, "last-success", buf, 0, NULL);
+	}
 }
 
 /* The state of <get> besides secagent-security: monitoring, yang-library, NACM counters. */
@@ -107,8 +154,13 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 		return rpc_edit_err(c, &e);
 	}
 	drop_password(tree);
+	if (with_state)
+		add_prov_state(c, tree);
 	if (with_state && add_state(c, &sel, &tree) != 0)
 		sa_warn("monitoring data incomplete");
+	/* report-all: the defaults are data the filter may select */
+	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
+		add_defaults(c->ctx, &tree, !with_state);
 	ds_sel_clear(&sel);
 	if (ftree != NULL) {
 		if (filter_subtree(ftree, tree, &res) != 0)
@@ -125,8 +177,6 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	lyd_free_siblings(tree);
 	rpc_user(c, &u);
 	nacm_prune_read(c->d->nc_state->nacm, &u, &res);
-	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
-		add_defaults(res, !with_state);
 	return rpc_data_reply(c, res, wd);
 }
 

@@ -3,9 +3,10 @@
  * copy-config, delete-config, validate, lock, unlock, commit,
  * discard-changes, cancel-commit.
  *
- * An edit is always all or nothing (rollback-on-error): the other two
- * error-options are answered the same way, which satisfies their contract
- * for every edit that succeeds and never leaves half an edit behind.
+ * An edit is always all or nothing (rollback-on-error).  stop-on-error is
+ * answered the same way: it stops at the first error and, stricter than
+ * it needs to be, leaves nothing of the edit behind.  continue-on-error,
+ * which would apply the rest after an error, is not offered.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,10 @@ rpc_edit_config(struct sa_nc_call *c)
 		defop = lyd_get_value(n);
 	if ((n = rpc_child(c->rpc, "test-option")) != NULL)
 		test = lyd_get_value(n);
+	if ((n = rpc_child(c->rpc, "error-option")) != NULL &&
+	    strcmp(lyd_get_value(n), "continue-on-error") == 0)
+		return rpc_err(c, "operation-not-supported", 0, NULL, "error-option",
+		    "continue-on-error is not supported: an edit is all or nothing");
 	if (rpc_child(c->rpc, "url") != NULL)
 		return rpc_err(c, "operation-not-supported", 0, NULL, "url",
 		    "the :url capability is not supported");

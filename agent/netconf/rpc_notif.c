@@ -102,42 +102,48 @@ has_subscribers(struct notifier *nf)
 static struct lyd_node *
 module_notif(struct notifier *nf, const struct sa_event *ev)
 {
+	enum { INVALIDATED, RECEIVED, EXPIRING } kind;
+	static const char *const names[] = { "certificate-invalidated",
+		"invalid-certificate-received", "certificate-expiring" };
 	const struct lys_module *mod;
 	struct lyd_node *n = NULL;
 	char hex[SA_FP_HEX_LEN + 1], t[32], days[24];
-	const char *name;
 
 	if (ev->kind == SA_EV_MOVED && ev->cause == SA_CAUSE_SWEEP &&
 	    ev->list == SA_LIST_INVALID)
-		name = "certificate-invalidated";
+		kind = INVALIDATED;
 	else if (ev->cause == SA_CAUSE_TLS && ev->list == SA_LIST_INVALID &&
 	    (ev->kind == SA_EV_ADDED || ev->kind == SA_EV_CHANGED))
-		name = "invalid-certificate-received";
+		kind = RECEIVED;
 	else if (ev->kind == SA_EV_EXPIRING)
-		name = "certificate-expiring";
+		kind = EXPIRING;
 	else
 		return NULL;
 	if ((mod = ly_ctx_get_module_implemented(nf->ctx, SA_YANG_MODULE)) == NULL ||
-	    lyd_new_inner(NULL, mod, name, 0, &n) != LY_SUCCESS)
+	    lyd_new_inner(NULL, mod, names[kind], 0, &n) != LY_SUCCESS)
 		return NULL;
 	sa_fp_to_hex(ev->fp, hex);
 	ds_time(ev->not_after, t, sizeof(t));
 	lyd_new_term(n, mod, "fingerprint", hex, 0, NULL);
-	if (name[12] == 'i') {	/* certificate-invalidated */
+	switch (kind) {
+	case INVALIDATED:
 		lyd_new_term(n, mod, "previous-list", sa_list_name(ev->old_list), 0, NULL);
 		lyd_new_term(n, mod, "reason", sa_reason_name(ev->reason), 0, NULL);
-	} else if (name[0] == 'i') {
+		break;
+	case RECEIVED:
 		lyd_new_term(n, mod, "reason", sa_reason_name(ev->reason), 0, NULL);
 		if (ev->peer != NULL)
 			lyd_new_term(n, mod, "peer", ev->peer, 0, NULL);
-	} else {
+		break;
+	case EXPIRING:
 		snprintf(days, sizeof(days), "%ld", ev->days);
 		lyd_new_term(n, mod, "list", sa_list_name(ev->list), 0, NULL);
 		lyd_new_term(n, mod, "days-to-expiry", days, 0, NULL);
+		break;
 	}
 	if (ev->subject != NULL)
 		lyd_new_term(n, mod, "subject", ev->subject, 0, NULL);
-	if (name[0] != 'i' || name[12] == 'i')
+	if (kind != RECEIVED)
 		lyd_new_term(n, mod, "not-after", t, 0, NULL);
 	return n;
 }
@@ -290,7 +296,8 @@ rpc_create_subscription(struct sa_nc_call *c)
 }
 
 void
-notif_after_reply(struct sa_daemon *d, struct sa_nc_session *sess)
+notif_after_reply(struct sa_daemon *d, struct nc_session *ns,
+    struct sa_nc_session *sess)
 {
 	struct notifier *nf = notifier(d);
 	struct sub *s;
@@ -299,6 +306,7 @@ notif_after_reply(struct sa_daemon *d, struct sa_nc_session *sess)
 		return;
 	sess->subscription_pending = 0;
 	sess->subscribed = 1;
+	ncs_session_subscribe(ns);	/* the <ok/> is out: notifications may follow */
 	pthread_mutex_lock(&nf->mutex);
 	for (s = nf->subs; s != NULL; s = s->next)
 		if (s->sid == sess->id)

@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 from nclib import (BUILD, SRC, Daemon, case, check, crypt_hash,  # noqa
                    diag, finish, free_port, nc_ssh, tmpdir, unix_session)
 
-HARNESS = os.path.join(BUILD, "tests", "integration", "ncs_harness")
+HARNESS = os.path.join(BUILD, "tests", "helpers", "ncs_harness")
 IETF = "/usr/share/yuma/modules"
 SUBSCRIBE = ('<create-subscription xmlns="urn:ietf:params:xml:ns:netconf:'
              'notification:1.0"/>')

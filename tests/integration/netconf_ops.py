@@ -23,12 +23,19 @@ def certs_filter(inner=""):
     return ("subtree", SEC % ("<certificates>%s</certificates>" % inner))
 
 
+def err_xml(e):
+    """The whole rpc-error of an ncclient RPCError, as text."""
+    from ncclient.xml_ import to_xml
+    x = getattr(e, "xml", None)
+    return to_xml(x) if x is not None and not isinstance(x, str) else str(x or e.info)
+
+
 def expect_error(name, fn, tag, contains=None):
     try:
         fn()
     except RPCError as e:
         t, msg, info = rpc_error(e)
-        if t == tag and (contains is None or contains in (msg + str(info) + e.xml if hasattr(e, "xml") else msg)):
+        if t == tag and (contains is None or contains in err_xml(e)):
             ok("%s: %s" % (name, tag))
         else:
             not_ok(name, "got %s: %s" % (t, msg))
@@ -53,7 +60,7 @@ def main():
     a = Agent()
     try:
         m = a.connect()
-        run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, ca_pem)
+        m = run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, ca_pem)
         m.close_session()
     finally:
         check("the daemon is alive after the operations", a.alive(), a.logtail())
@@ -114,7 +121,7 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     e = expect_error("a username of 75 characters", lambda: m.edit_config(
         target="running", config=config(SEC % ("<http-authentication><username>%s</username></http-authentication>" % ("u" * 75)))),
         "invalid-value")
-    check("the error names the path of the bad value", e is not None and "username" in (e.xml if hasattr(e, "xml") else str(e.info)), getattr(e, "xml", ""))
+    check("the error names the path of the bad value", e is not None and "error-path" in err_xml(e) and "username" in err_xml(e), e and err_xml(e))
     m.edit_config(target="running", config=config(SEC % ("<http-authentication><username>%s</username></http-authentication>" % ("u" * 74))))
     rc, out, _ = a.ctl("get", "http-username")
     check("a username of 74 characters is stored", out.strip() == "u" * 74, out)
@@ -122,7 +129,7 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     # unknown element: unknown-element with bad-element
     e = expect_error("an unknown element", lambda: m.edit_config(
         target="running", config=config(SEC % "<no-such-thing>1</no-such-thing>")), "unknown-element")
-    check("unknown-element names the bad element", e is not None and "no-such-thing" in getattr(e, "xml", str(e.info)), getattr(e, "xml", ""))
+    check("unknown-element names the bad element", e is not None and "bad-element>no-such-thing<" in err_xml(e), e and err_xml(e))
 
     # delete of what does not exist: data-missing
     expect_error("delete of a missing entry", lambda: m.edit_config(target="running", config=config(SEC % (
@@ -174,7 +181,7 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     m2 = a.connect()
     m.lock(target="running")
     e = expect_error("a second lock on running", lambda: m2.lock(target="running"), "lock-denied")
-    check("lock-denied carries the holder's session-id", e is not None and str(m.session_id) in getattr(e, "xml", str(e.info)), getattr(e, "xml", ""))
+    check("lock-denied carries the holder's session-id", e is not None and "session-id>%s<" % m.session_id in err_xml(e), e and err_xml(e))
     expect_error("an edit of a datastore locked by another session", lambda: m2.edit_config(
         target="running", config=config(SEC % "<http-authentication><username>x</username></http-authentication>")), "in-use")
     rc, out, err = a.ctl("set", "http-username", "from-cli")
@@ -260,8 +267,35 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     expect_error("remove-certificate of an unknown fingerprint", lambda: m.dispatch(to_ele(
         '<remove-certificate xmlns="%s"><fingerprint>%s</fingerprint></remove-certificate>' % (NS, other_fp))), "data-missing")
 
-    # operation-not-supported
-    expect_error("delete-config", lambda: m.delete_config(target="startup"), "operation-not-supported")
+    expect_error("error-option continue-on-error", lambda: m.edit_config(
+        target="running", error_option="continue-on-error",
+        config=config(SEC % "<http-authentication><username>x</username></http-authentication>")),
+        "operation-not-supported")
+    m.edit_config(target="running", error_option="rollback-on-error",
+                  config=config(SEC % "<http-authentication><username>rb</username></http-authentication>"))
+    ok("error-option rollback-on-error")
+
+    # running is persistent: a restart keeps what was configured
+    m.edit_config(target="running", config=config(SEC % (
+        "<certificates>%s<accept-all-certificates>true</accept-all-certificates></certificates>"
+        "<http-authentication><username>persisted</username></http-authentication>" % ca_entry(ca_fp, ca_der))))
+    m.close_session()
+    a.restart()
+    m = a.connect()
+    r = m.get_config(source="running", filter=("subtree", SEC % ""))
+    check("the configuration survives a restart", ca_fp in r.data_xml and
+          "<username>persisted</username>" in r.data_xml and
+          "accept-all-certificates>true<" in r.data_xml, r.data_xml[:300])
+    m.edit_config(target="running", config=config(SEC % "<certificates><accept-all-certificates>false</accept-all-certificates></certificates>"))
+
+    # there is no startup datastore (no :startup): delete-config is refused
+    try:
+        m.delete_config(target="startup")
+        not_ok("delete-config of startup is refused", "accepted")
+    except RPCError as e:
+        ok("delete-config of startup is refused: %s" % e.tag)
+    expect_error("get-config of startup", lambda: m.get_config(source="startup"), "operation-failed")
+    return m
 
 
 if __name__ == "__main__":

@@ -131,10 +131,15 @@ test_function(void)
 	    "after removing the CA the chain is refused, without a restart");
 }
 
-/* A TLS handshake in memory: server presents cert (+ chain). */
+/*
+ * A TLS handshake in memory: server presents cert (+ chain).  With sink,
+ * the host and peer are the SSL_CTX's defaults, as a client like libcurl
+ * that makes its own SSL objects sets them, and the verdict goes to sink.
+ */
 static int
-handshake(X509 *cert, EVP_PKEY *key, X509 *chain, const char *host,
-    const struct sa_tls_verdict **verdict_out, struct sa_tls_verdict *copy)
+handshake_sink(X509 *cert, EVP_PKEY *key, X509 *chain, const char *host,
+    const struct sa_tls_verdict **verdict_out, struct sa_tls_verdict *copy,
+    struct sa_tls_verdict *sink)
 {
 	SSL_CTX *sctx = SSL_CTX_new(TLS_server_method());
 	SSL_CTX *cctx = SSL_CTX_new(TLS_client_method());
@@ -150,13 +155,16 @@ handshake(X509 *cert, EVP_PKEY *key, X509 *chain, const char *host,
 		SSL_CTX_add_extra_chain_cert(sctx, chain);
 	}
 	sa_tls_install(st, cctx);
+	if (sink != NULL)
+		sa_tls_set_ctx_peer(cctx, host, "ctx-default:8443", sink);
 	s = SSL_new(sctx);
 	c = SSL_new(cctx);
 	BIO_new_bio_pair(&sb, 0, &cb, 0);
 	SSL_set_bio(s, sb, sb);
 	SSL_set_bio(c, cb, cb);
 	SSL_set_tlsext_host_name(c, host);
-	sa_tls_set_peer(c, host, "in-memory:443");
+	if (sink == NULL)
+		sa_tls_set_peer(c, host, "in-memory:443");
 	SSL_set_accept_state(s);
 	SSL_set_connect_state(c);
 	for (i = 0; i < 50 && !done; i++) {
@@ -177,6 +185,46 @@ handshake(X509 *cert, EVP_PKEY *key, X509 *chain, const char *host,
 	SSL_CTX_free(cctx);
 	ERR_clear_error();
 	return done;
+}
+
+static int
+handshake(X509 *cert, EVP_PKEY *key, X509 *chain, const char *host,
+    const struct sa_tls_verdict **verdict_out, struct sa_tls_verdict *copy)
+{
+	return handshake_sink(cert, key, chain, host, verdict_out, copy, NULL);
+}
+
+/* sa_tls_set_ctx_peer: what libcurl's SSL_CTX callback uses. */
+static void
+test_ctx_defaults(void)
+{
+	const struct sa_tls_verdict *v;
+	struct sa_tls_verdict copy, sink;
+	int ok;
+
+	memset(&sink, 0, sizeof(sink));
+	ok = handshake_sink(leaf, leaf_key, intermediate, "server.example", &v,
+	    &copy, &sink);
+	t_ok(ok && sink.accepted && strcmp(sink.how, "trusted-chain") == 0,
+	    "SSL_CTX defaults: a trusted chain is accepted, the verdict "
+	    "reaches the sink");
+	memset(&sink, 0, sizeof(sink));
+	ok = handshake_sink(leaf, leaf_key, intermediate, "other.example", &v,
+	    &copy, &sink);
+	t_ok(!ok && !sink.accepted &&
+	    sink.reason == SA_REASON_HOSTNAME_MISMATCH,
+	    "SSL_CTX defaults: the host name is checked against the default "
+	    "host");
+	memset(&sink, 0, sizeof(sink));
+	ok = handshake_sink(rogue_leaf, rogue_key, NULL, "server.example", &v,
+	    &copy, &sink);
+	sa_store_rdlock(st);
+	t_ok(!ok && sink.reason == SA_REASON_UNKNOWN_ISSUER &&
+	    find_x(rogue_leaf) != NULL && find_x(rogue_leaf)->peer != NULL &&
+	    strcmp(find_x(rogue_leaf)->peer, "ctx-default:8443") == 0,
+	    "SSL_CTX defaults: an unknown certificate is recorded with the "
+	    "default peer");
+	sa_store_unlock(st);
 }
 
 static void
@@ -251,6 +299,7 @@ main(void)
 		return t_done();
 	test_function();
 	test_callback();
+	test_ctx_defaults();
 	sa_store_free(st);
 	t_rmrf(dir);
 	free(dir);
