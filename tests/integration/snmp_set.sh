@@ -121,8 +121,9 @@ expect "secRemoveCertificate removes it" none "$(where "$old2")"
 s_rw $ROOT.1.1.1.0 i 1 $ROOT.1.2.1.0 s "7C2F80C6E5C2" $ROOT.1.2.2.0 s "s3cret" >/dev/null
 expect "settings: accept-all and the username in one request" "true 7C2F80C6E5C2" \
 	"$(ctl get accept-all-certificates) $(ctl get http-username)"
-s_rw $ROOT.1.3.1.0 s "https://prov.example.com/p.xml" $ROOT.1.3.2.0 u 3600 >/dev/null
-expect "settings: the provisioning URL and interval" "https://prov.example.com/p.xml 3600" \
+closed=$(free_port)	# nothing listens: provisioning fails at once
+s_rw $ROOT.1.3.1.0 s "http://127.0.0.1:$closed/p.xml" $ROOT.1.3.2.0 u 3600 >/dev/null
+expect "settings: the provisioning URL and interval" "http://127.0.0.1:$closed/p.xml 3600" \
 	"$(ctl get provisioning-url) $(ctl get provisioning-interval)"
 expect_error "wrongValue: an interval over a year" wrongValue s_rw $ROOT.1.3.2.0 u 31536001
 
@@ -135,13 +136,33 @@ expect "and the good one was not applied" 7C2F80C6E5C2 "$(ctl get http-username)
 expect_error "commitFailed when secProvisionNow fails" commitFailed \
 	s_rw $ROOT.1.2.1.0 s "carol" $ROOT.1.3.8.0 i 2
 expect "UNDO restored the username written with it" 7C2F80C6E5C2 "$(ctl get http-username)"
-closed=$(free_port)
+out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.5.0 $ROOT.1.3.6.0 2>&1 | tr '\n' '|')
+case "$out" in 3\|\"?*) ok "secProvLastResult failed(3) and secProvLastError say why ($out)" ;;
+*) not_ok "provisioning state after a failure: $out" ;; esac
 expect_error "commitFailed when secCheckServer reaches no server" commitFailed \
 	s_rw $ROOT.1.1.5.0 x "$der_ca2" $ROOT.1.1.9.0 s "127.0.0.1:$closed"
 expect "UNDO removed the certificate imported with it" none "$(where "$ca2")"
 expect_error "commitFailed: a removal undone" commitFailed \
 	s_rw $ROOT.1.1.6.0 x "$leaf" $ROOT.1.3.8.0 i 2
 expect "UNDO put the removed certificate back" server "$(where "$leaf")"
+
+# ---- provisioning that works ----
+pport=$(free_port)
+mkdir -p "$T/www"
+printf '%s\n' '<provisioning version="1.1" productID="e2"><nvm>' \
+	'<param name="SystemSettings.global.Security_Certificates_AcceptAllCertificates" value="1"/>' \
+	'</nvm></provisioning>' >"$T/www/p.xml"
+bg /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$pport" >/dev/null 2>&1
+if wait_port "$pport"; then
+	s_rw $ROOT.1.1.1.0 i 2 $ROOT.1.3.1.0 s "http://127.0.0.1:$pport/p.xml" >/dev/null
+	e=$(snmp_error "$(s_rw $ROOT.1.3.8.0 i 2)")
+	expect "secProvisionNow start(2) fetches and applies the file" "noError true" \
+		"${e:-noError} $(ctl get accept-all-certificates)"
+	out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.5.0 $ROOT.1.3.6.0 2>&1 | tr '\n' ' ')
+	expect "secProvLastResult success(2), secProvLastError empty" '2 "" ' "$out"
+else
+	skip "secProvisionNow success: python3 -m http.server did not start"
+fi
 
 # ---- the operations ----
 s_rw $ROOT.1.1.1.0 i 2 >/dev/null	# accept-all off: the check refuses
