@@ -228,6 +228,15 @@ make_target(const struct sa_config *c, const struct sa_trap_target *t,
 		ss = netsnmp_create_v3user_notification_session(t->address,
 		    t->user, level, NULL, pdutype, NULL, 0, NULL, NULL, NULL,
 		    NULL);
+		/*
+		 * An SNMPv3 inform first discovers the receiver's engine ID,
+		 * synchronously (Net-SNMP), in the SNMP thread: bound what a
+		 * receiver that does not answer costs each notification.
+		 */
+		if (ss != NULL && t->inform) {
+			ss->timeout = 1000000L;	/* us */
+			ss->retries = 1;
+		}
 	}
 	if (ss == NULL || ntargets == MAX_TARGETS) {
 		snprintf(err, errlen, "trap-target %s: cannot open it",

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "snmp.h"
 #include "../../src/sa_tls.h"
 #include "../daemon/log.h"
@@ -347,7 +349,10 @@ scalar_reserve1(struct sa_snmp *s, const struct sa_map_node *n,
 	else
 		r = row->check(row, req->requestvb, &w);
 	if (r != 0) {
-		free(w.buf);	/* never a secret: refused values are short */
+		if (w.buf != NULL) {	/* a refused password is still one */
+			OPENSSL_cleanse(w.buf, w.len);
+			free(w.buf);
+		}
 		netsnmp_set_request_error(reqinfo, req, r);
 		return;
 	}

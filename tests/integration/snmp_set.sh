@@ -196,6 +196,7 @@ expect "the operation objects read idle(1)" "1 1 1 " "$out"
 stop_daemon
 write_conf "$T/b.conf" "snmp $AGENT"
 start_daemon "$D" "$T/b.conf" || diag "restart failed"
+for ((i = 0; i < 50; i++)); do [ -S "$D/secagentd.sock" ] && break; sleep 0.1; done
 /usr/bin/python3 - "$D/secagentd.sock" "$T/lock" <<'EOF' &
 import os, socket, sys, time
 sys.path.insert(0, os.path.join(os.environ["SECAGENT_SRCDIR"], "tests"))
