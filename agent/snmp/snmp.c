@@ -325,12 +325,14 @@ sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen)
 	d->snmp = NULL;
 	if (d->cfg->snmp_listen == NULL && d->cfg->agentx == NULL)
 		return 0;
-	if (sa_map_validate(err, errlen) != 0 || snmp_mib_check(err, errlen) != 0)
+	if (sa_map_validate(err, errlen) != 0 ||
+	    snmp_mib_check(err, errlen) != 0)
 		return -1;
 	if ((s = snmp_new(d, err, errlen)) == NULL)
 		return -1;
 	if (mkdir(s->persist_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", s->persist_dir, strerror(errno));
+		snprintf(err, errlen, "%s: %s", s->persist_dir,
+		    strerror(errno));
 		snmp_free(s);
 		return -1;
 	}

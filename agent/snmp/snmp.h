@@ -53,7 +53,7 @@ struct sa_snmp {
 	struct sa_daemon *d;
 	struct sa_store *st;
 	int subagent;		/* AgentX sub-agent, else the embedded agent */
-	char *listen;		/* embedded: transports; AgentX: master address */
+	char *listen;		/* embedded: transports; AgentX: the master */
 	char *persist_dir;	/* DIR/snmp: engine ID and boots */
 	pthread_t thread;
 	int wake[2];		/* the pipe: other threads -> SNMP thread */

@@ -77,7 +77,8 @@ get_unsigned(struct sa_snmp *s, const struct scalar_row *row,
 	char *val = setting_value(s, row);
 
 	(void)n;
-	snmp_val_uint(v, ASN_UNSIGNED, val != NULL ? strtoul(val, NULL, 10) : 0);
+	snmp_val_uint(v, ASN_UNSIGNED, val != NULL ? strtoul(val, NULL, 10) :
+	    0);
 	free(val);
 }
 
@@ -293,7 +294,8 @@ check_target(const struct scalar_row *row, const netsnmp_variable_list *vb,
 static const struct scalar_row scalars[] = {
 	{ K_SETTING, SA_SET_ACCEPT_ALL, get_truth, check_truth, 0 },
 	{ K_SETTING, SA_SET_HTTP_USERNAME, get_text, check_text, SA_CRED_MAX },
-	{ K_SETTING, SA_SET_HTTP_PASSWORD, get_secret, check_text, SA_CRED_MAX },
+	{ K_SETTING, SA_SET_HTTP_PASSWORD, get_secret, check_text,
+	    SA_CRED_MAX },
 	{ K_SETTING, SA_SET_PROV_URL, get_text, check_text, 1024 },
 	{ K_SETTING, SA_SET_PROV_INTERVAL, get_unsigned, check_unsigned, 0 },
 	{ K_STATE, SA_STATE_PROV_LAST_ATTEMPT, get_prov, NULL, 0 },

@@ -168,7 +168,8 @@ notice_getter(enum sa_field f)
 
 /* ---- sending (SNMP thread) ---- */
 
-static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };	/* snmpTrapOID.0 */
+/* snmpTrapOID.0 */
+static const oid trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
 
 static const struct sa_map_node *
 notification_node(enum sa_notif k)
@@ -176,7 +177,8 @@ notification_node(enum sa_notif k)
 	size_t i;
 
 	for (i = 0; i < sa_map_len; i++)
-		if (sa_map[i].kind == SA_MAP_NOTIFICATION && sa_map[i].notif == k)
+		if (sa_map[i].kind == SA_MAP_NOTIFICATION &&
+		    sa_map[i].notif == k)
 			return &sa_map[i];
 	return NULL;
 }
@@ -214,7 +216,8 @@ send_one(const struct snmp_notice *n)
 	    ASN_OBJECT_ID, name, len * sizeof(oid));
 	for (i = 0; i < sa_map_len; i++) {
 		leaf = &sa_map[i];
-		if (leaf->kind != SA_MAP_NOTIF_LEAF || leaf->notif != n->notif ||
+		if (leaf->kind != SA_MAP_NOTIF_LEAF ||
+		    leaf->notif != n->notif ||
 		    leaf->access == SA_MAP_NOT_ACCESSIBLE)
 			continue;	/* an index names the row instead */
 		len = instance(leaf, n, name, snmp_mib_oid(leaf, name,
@@ -248,7 +251,8 @@ snmp_notify_check(char *err, size_t errlen)
 		if ((n->kind == SA_MAP_NOTIF_LEAF &&
 		    n->access != SA_MAP_NOT_ACCESSIBLE &&
 		    notice_getter(n->field) == NULL) ||
-		    (n->kind == SA_MAP_NOTIFICATION && n->notif == SA_NOTIF_NONE)) {
+		    (n->kind == SA_MAP_NOTIFICATION &&
+		    n->notif == SA_NOTIF_NONE)) {
 			snprintf(err, errlen, "SNMP: %s (mapping row %zu) has "
 			    "no callback", n->mib ? n->mib : n->yang, i);
 			return -1;

@@ -47,7 +47,8 @@ static const struct {
 	{ SA_ERR_NOT_FOUND, SNMP_ERR_INCONSISTENTVALUE, SNMP_ERR_COMMITFAILED },
 	{ SA_ERR_EXISTS, SNMP_ERR_INCONSISTENTVALUE, SNMP_ERR_COMMITFAILED },
 	{ SA_ERR_AMBIGUOUS, SNMP_ERR_INCONSISTENTVALUE, SNMP_ERR_COMMITFAILED },
-	{ SA_ERR_WRONG_LIST, SNMP_ERR_INCONSISTENTVALUE, SNMP_ERR_COMMITFAILED },
+	{ SA_ERR_WRONG_LIST, SNMP_ERR_INCONSISTENTVALUE,
+	    SNMP_ERR_COMMITFAILED },
 	{ SA_ERR_INCONSISTENT, SNMP_ERR_INCONSISTENTVALUE,
 	    SNMP_ERR_COMMITFAILED },
 	{ SA_ERR_DENIED, SNMP_ERR_NOACCESS, SNMP_ERR_COMMITFAILED },
@@ -129,7 +130,8 @@ snmp_set_add(struct sa_snmp *s, netsnmp_agent_request_info *reqinfo,
 		OPENSSL_cleanse(w->buf, w->len);
 		free(w->buf);
 	}
-	netsnmp_set_request_error(reqinfo, w->req, SNMP_ERR_RESOURCEUNAVAILABLE);
+	netsnmp_set_request_error(reqinfo, w->req,
+	    SNMP_ERR_RESOURCEUNAVAILABLE);
 	return -1;
 }
 
@@ -217,7 +219,7 @@ stage_column(struct snmp_set *set, const struct snmp_write *w, char *err,
 		return creating ? 0 : sa_txn_set_rejected(set->txn, w->fp,
 		    w->num == 1);
 	case SA_FIELD_ACTION:
-		/* accept(2) and reject(3) are the RPC rows writing this column */
+		/* accept(2), reject(3): the RPC rows that write the column */
 		op = snmp_set_rpc_of(w->node, w->num);
 		if (op == NULL)
 			return 0;	/* none(1) */
@@ -258,7 +260,8 @@ stage(struct snmp_set *set, size_t i, char *err, size_t errlen)
 	case SA_OP_REMOVE:
 		return w->has_fp ? sa_txn_remove(set->txn, w->fp) : 0;
 	case SA_OP_RESTORE_DEFAULTS:
-		return start ? sa_txn_restore_defaults(set->txn, err, errlen) : 0;
+		return start ? sa_txn_restore_defaults(set->txn, err,
+		    errlen) : 0;
 	case SA_OP_PROVISION_NOW:
 	case SA_OP_RUN_SWEEP:
 		return start ? stage_after(set, i, err, errlen) : 0;
@@ -336,7 +339,8 @@ verdict_string(const struct sa_tls_verdict *v, char *buf, size_t len)
 		return;
 	}
 	o = (size_t)snprintf(buf, len, "refused: ");
-	for (; *p != '\0' && o + 1 < len; p++) {	/* unknown-issuer -> unknownIssuer */
+	/* unknown-issuer -> unknownIssuer */
+	for (; *p != '\0' && o + 1 < len; p++) {
 		if (*p == '-' && p[1] != '\0')
 			buf[o++] = (char)toupper((unsigned char)*++p);
 		else

@@ -29,7 +29,8 @@ table_is_creatable(const struct snmp_table *t)
 	int c;
 
 	for (c = 1; c <= SNMP_MAX_COLUMN; c++)
-		if (t->col[c] != NULL && t->col[c]->access == SA_MAP_READ_CREATE)
+		if (t->col[c] != NULL &&
+		    t->col[c]->access == SA_MAP_READ_CREATE)
 			return 1;
 	return 0;
 }
@@ -171,8 +172,8 @@ check_column(const struct sa_map_node *n, const netsnmp_variable_list *vb,
 		    0 : SNMP_ERR_WRONGVALUE;
 	case SA_FIELD_ROW_STATUS:
 		/* createAndGo and destroy; active keeps an active row */
-		return v == RS_ACTIVE || v == RS_CREATEANDGO || v == RS_DESTROY ?
-		    0 : SNMP_ERR_WRONGVALUE;
+		return v == RS_ACTIVE || v == RS_CREATEANDGO ||
+		    v == RS_DESTROY ? 0 : SNMP_ERR_WRONGVALUE;
 	default:
 		return SNMP_ERR_NOTWRITABLE;
 	}
@@ -255,7 +256,8 @@ collect_columns(struct snmp_table *t, enum sa_list l, char *err, size_t errlen)
 		c = n->oid[n->oid_len - 1];
 		if (c == 0 || c > SNMP_MAX_COLUMN || t->col[c] != NULL) {
 			snprintf(err, errlen, "SNMP: %s: %s column %u", n->mib,
-			    c > SNMP_MAX_COLUMN ? "unsupported" : "duplicate", c);
+			    c > SNMP_MAX_COLUMN ? "unsupported" : "duplicate",
+			    c);
 			return -1;
 		}
 		if (snmp_val_getter(n->field) == NULL) {

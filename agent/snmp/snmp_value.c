@@ -120,8 +120,8 @@ get_reason(const struct sa_entry *e, time_t now, struct snmp_val *v)
 {
 	(void)now;
 	/* an Invalid entry always has a reason; "other" if it had none */
-	snmp_val_int(v, e->reason != SA_REASON_NONE ?
-	    SA_MAP_SNMP_REASON(e->reason) : SA_MAP_SNMP_REASON(SA_REASON_OTHER));
+	snmp_val_int(v, SA_MAP_SNMP_REASON(e->reason != SA_REASON_NONE ?
+	    e->reason : SA_REASON_OTHER));
 }
 
 static void
