@@ -38,6 +38,14 @@ void sa_netconf_reload(struct sa_daemon *d);
 void sa_netconf_stop(struct sa_daemon *d);
 
 /*
+ * The SNMP front end (agent/snmp): the embedded agent on cfg->snmp_listen,
+ * or an AgentX sub-agent of cfg->agentx.  Nothing when neither is set.
+ */
+int sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_snmp_reload(struct sa_daemon *d);
+void sa_snmp_stop(struct sa_daemon *d);
+
+/*
  * The provisioning client (agent/provision; prov.h has sa_prov_run and
  * sa_prov_get_state).  Start it before, and stop it after, the front
  * ends that call sa_prov_run.

@@ -218,6 +218,7 @@ reload(struct sa_daemon *d, const struct options *o)
 	sa_log_set_level(c->log_level);
 	sa_prov_reload(d);
 	sa_netconf_reload(d);
+	sa_snmp_reload(d);
 	sa_config_free(old);
 	sa_info("configuration reloaded from %s", c->file ? c->file : "options");
 }
@@ -296,9 +297,15 @@ main(int argc, char **argv)
 		sa_error("NETCONF: %s", err);
 		goto out;
 	}
+	if (sa_snmp_start(&d, err, sizeof(err)) != 0) {
+		sa_error("%s", err);
+		sa_netconf_stop(&d);
+		goto out;
+	}
 	sa_info("secagentd started, state in %s", d.cfg->state_dir);
 	main_loop(&d, &o, &set);
 	r = 0;
+	sa_snmp_stop(&d);
 	sa_netconf_stop(&d);
  out:
 	sa_prov_stop(&d);

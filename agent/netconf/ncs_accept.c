@@ -162,6 +162,7 @@ acceptor_main(void *arg)
 	int64_t t0;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "ncs-accept");
 	while (!__atomic_load_n(&accept_stop, __ATOMIC_RELAXED)) {
 		ns = NULL;
 		t0 = ms_now();

@@ -89,6 +89,7 @@ event_main(void *arg)
 	int i, n;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "ncs-event");
 	for (;;) {
 		wait = next_tick - now_ms();
 		n = epoll_wait(srv.epfd, ev, 64, wait < 0 ? 0 : (int)wait);
@@ -125,6 +126,7 @@ worker_main(void *arg)
 	struct ncs_conn *c;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "ncs-worker");
 	pthread_mutex_lock(&srv.lock);
 	for (;;) {
 		while (srv.q_head == NULL && !srv.workers_exit)

@@ -54,6 +54,7 @@ handshake_main(void *arg)
 	struct nc_session *ns = NULL;
 	NC_MSG_TYPE m;
 
+	pthread_setname_np(pthread_self(), "ncs-unix-hello");
 	m = nc_accept_inout(h->fd, h->fd, h->user, &ns);
 	pthread_mutex_lock(&srv.lock);
 	hs_forget(h->fd);
@@ -131,6 +132,7 @@ unix_main(void *arg)
 	int fd;
 
 	(void)arg;
+	pthread_setname_np(pthread_self(), "ncs-unix");
 	pfd[0].fd = lfd;
 	pfd[1].fd = stopfd;
 	pfd[0].events = pfd[1].events = POLLIN;

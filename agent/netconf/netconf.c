@@ -31,6 +31,7 @@ struct sa_netconf {
  * TRIM=3), so report-all always drags "trim" along.  Exactly RFC 6243.
  */
 static const char *const capabilities[] = {
+	/* basic-mode: SA_WD_BASIC_MODE */
 	"urn:ietf:params:netconf:capability:with-defaults:1.0?basic-mode=trim"
 	    "&also-supported=report-all,report-all-tagged",
 	"urn:ietf:params:netconf:capability:notification:1.0",

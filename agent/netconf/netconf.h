@@ -20,6 +20,12 @@
 
 #include "../daemon/daemon.h"
 
+/*
+ * The with-defaults basic mode the hello announces (netconf.c): a reply
+ * to a request without <with-defaults> prints its data this way.
+ */
+#define SA_WD_BASIC_MODE NC_WD_TRIM
+
 /* Per-session state of the RPC layer (the dispatcher creates it). */
 struct sa_nc_session {
 	uint32_t id;

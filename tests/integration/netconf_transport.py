@@ -4,6 +4,7 @@ kill-session and close-session.  Real clients: ncclient over SSH; Python's
 ssl and socket modules with the NETCONF 1.0 framing for TLS and UNIX."""
 import os
 import re
+import signal
 import ssl
 import sys
 import time
@@ -221,6 +222,24 @@ def close_session():
     check(s.closed_within(2), "still open after close-session")
 
 
+def sighup_cert_to_name():
+    conf = os.path.join(d.dir, "secagentd.conf")
+    with open(conf) as f:
+        text = f.read()
+    new = re.sub(r"(cert-to-name 1 \S+ specified) admin", r"\1 viewer", text)
+    check(new != text, "no cert-to-name rule for admin in the demo profile")
+    with open(conf, "w") as f:
+        f.write(new)
+    n = d.log_text().count("configuration reloaded")
+    d.signal(signal.SIGHUP)
+    check(d.wait_log(r"(?s)(configuration reloaded.*){%d}" % (n + 1)),
+          "no reload")
+    s = tls_session(d)
+    m = d.wait_log(r"session %d started: user (\S+), tls" % s.session_id)
+    s.close()
+    check(m and m.group(1) == "viewer", m.group(0) if m else "no log line")
+
+
 case("hello: candidate, confirmed-commit:1.1, validate:1.1, "
      "rollback-on-error, writable-running, notification, interleave, xpath; "
      "no startup, no url", hello_capabilities, d)
@@ -253,6 +272,8 @@ case("kill-session of itself or of no session: invalid-value",
 case("an unknown RPC: an rpc-error, and the session goes on",
      unknown_rpc, d)
 case("close-session: ok, then the connection closes", close_session, d)
+case("SIGHUP: a changed cert-to-name rule maps the client certificate "
+     "to its new user", sighup_cert_to_name, d)
 rc = d.stop()
 case("SIGTERM: exit status 0", lambda: check(rc == 0, "status %s" % rc))
 finish()
