@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,14 +22,25 @@ ANSIBLE_DIR = os.path.join(SRC, "contrib", "ansible")
 REALM = "secagent"
 
 
-class FleetAgent(Agent):
-    """An Agent whose start does not wait: a fleet starts all, then waits."""
+def free_udp_port():
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
-    def __init__(self, base, name, extra=None):
+
+class FleetAgent(Agent):
+    """An Agent whose start does not wait: a fleet starts all, then waits.
+    snmp: an embedded SNMP agent on a UDP port of its own (the demo's
+    community public and user admin), else none."""
+
+    def __init__(self, base, name, extra=None, snmp=False):
         self.name = name
         self.dir = os.path.join(base, name)
         os.makedirs(self.dir)
         self.ssh = free_port()
+        self.snmp = free_udp_port() if snmp else None
         self.tls = None
         self.extra = extra or []
         self.proc = None
@@ -36,7 +48,7 @@ class FleetAgent(Agent):
     def spawn(self):
         args = [os.path.join(BUILD, "secagentd"), "-f", "--demo", "-d", self.dir,
                 "--ssh", "127.0.0.1:%d" % self.ssh, "--tls", "none",
-                "--snmp", "none"] + self.extra
+                "--snmp", "udp:127.0.0.1:%d" % self.snmp if self.snmp else "none"] + self.extra
         self.log = open(os.path.join(self.dir, "secagentd.log"), "ab")
         self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT)
 
@@ -53,9 +65,9 @@ class FleetAgent(Agent):
         return None
 
 
-def start_fleet(base, n, extra=None):
+def start_fleet(base, n, extra=None, snmp=False):
     """n agents agent00.. in base, started together; extra(i) -> more arguments."""
-    fleet = [FleetAgent(base, "agent%02d" % i, extra(i) if extra else None)
+    fleet = [FleetAgent(base, "agent%02d" % i, extra(i) if extra else None, snmp)
              for i in range(n)]
     for a in fleet:
         a.spawn()
@@ -166,6 +178,47 @@ def playbook(tmp, name, inv, forks=20, extra=(), timeout=600):
     p = subprocess.run(cmd, env=ansible_env(tmp, forks), capture_output=True, text=True,
                        timeout=timeout, cwd=tmp)
     return Run(p.returncode, p.stdout, p.stderr, time.time() - t0)
+
+
+# SECAGENT-SECURITY-MIB by number: the tools need no MIB file
+MIB = ".1.3.6.1.4.1.32473.1.1"
+OID_ACCEPT_ALL = MIB + ".1.1.0"
+OID_USERNAME = MIB + ".2.1.0"
+OID_CA_STATUS = MIB + ".1.2.1.4"
+OID_SERVER_STATUS = MIB + ".1.3.1.4"
+
+
+def snmp(tool, agent, *args):
+    """A net-snmp tool against agent's embedded SNMP agent (v2c public),
+    numeric output, no MIB, no configuration of this machine."""
+    env = dict(os.environ, MIBS="", SNMPCONFPATH="/nonexistent")
+    p = subprocess.run([tool, "-v2c", "-c", "public", "-t", "2", "-r", "2", "-On",
+                        "127.0.0.1:%d" % agent.snmp] + list(args),
+                       capture_output=True, text=True, timeout=60, env=env)
+    return p.returncode, p.stdout, p.stderr
+
+
+def snmp_fingerprints(agent, column):
+    """The fingerprints (hex) indexing a table column, by snmpwalk."""
+    rc, out, err = snmp("snmpwalk", agent, column)
+    fps = set()
+    for line in out.splitlines():
+        idx = line.split(" ", 1)[0][len(column) + 1:].split(".")
+        if len(idx) == 32:
+            fps.add("".join("%02x" % int(b) for b in idx))
+    return fps
+
+
+def snmp_policy(agent):
+    """(CA fingerprints, accept-all, username) as SNMP reads them."""
+    rc, out, err = snmp("snmpget", agent, "-Oqv", OID_ACCEPT_ALL, OID_USERNAME)
+    lines = out.splitlines()
+    if rc != 0 or len(lines) != 2:
+        return None, None, "snmpget: %s" % (err or out).strip()
+    user = lines[1].strip()
+    if user.startswith('"') and user.endswith('"'):
+        user = user[1:-1]
+    return snmp_fingerprints(agent, OID_CA_STATUS), lines[0].strip() == "1", user
 
 
 def htdigest(path, user, password, realm=REALM):
