@@ -117,7 +117,7 @@ def ansible_env(tmp, forks=20):
         f.write("[defaults]\nforks = %d\nhost_key_checking = False\n"
                 "retry_files_enabled = False\ngathering = explicit\n"
                 "interpreter_python = /usr/bin/python3\n"
-                "[persistent_connection]\nconnect_timeout = 30\ncommand_timeout = 60\n" % forks)
+                "[persistent_connection]\nconnect_timeout = 120\ncommand_timeout = 60\n" % forks)
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": cfg,
