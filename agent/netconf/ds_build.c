@@ -114,10 +114,22 @@ add_entry(struct lyd_node *certs, const struct lys_module *mod,
 	sa_fp_to_hex(e->fp, hex);
 	if (lyd_new_list(certs, mod, list_nodes[e->list], 0, &n, hex) != LY_SUCCESS)
 		return SA_ERR_INVALID;
-	if ((b64 = sa_base64_encode(e->der, e->der_len)) == NULL)
-		return SA_ERR_NOMEM;
-	r |= term(n, mod, "cert-data", b64);
-	free(b64);
+	if (what == DS_EDIT) {
+		if ((b64 = sa_base64_encode(e->der, e->der_len)) == NULL)
+			return SA_ERR_NOMEM;
+		r |= term(n, mod, "cert-data", b64);
+		free(b64);
+	} else {
+		/*
+		 * A reply's view: the DER as it is, not base64 that libyang
+		 * would decode and keep besides in its dictionary; libyang
+		 * makes the text when something reads it, the reply's printer
+		 * (rpc_data.c) encodes it straight into the reply.  Edit views
+		 * keep the text: they are duplicated and shared (the candidate).
+		 */
+		r |= lyd_new_term_bin(n, mod, "cert-data", e->der, e->der_len, 0,
+		    NULL) == LY_SUCCESS ? 0 : SA_ERR_INVALID;
+	}
 	if (e->list == SA_LIST_SERVER && e->rejected)	/* trim: false is absent */
 		r |= term(n, mod, "rejected", "true");
 	if (what != DS_ALL)

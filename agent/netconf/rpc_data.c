@@ -2,9 +2,12 @@
  * rpc_data.c - <get> and <get-config> with subtree or XPath filters and
  * with-defaults (RFC 6243; basic mode trim).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include <stdio.h>
+#include <libyang/plugins_types.h>
+#include <openssl/evp.h>
 
 #include "../daemon/log.h"
 #include "../provision/prov.h"
@@ -119,6 +122,277 @@ add_state(const struct sa_nc_call *c, const struct ds_sel *sel,
 	return 0;
 }
 
+/*
+ * The certificate entries of a reply, printed here.  libyang 2.1 prints
+ * every character of a value with a write call of its own
+ * (lyxml_dump_text -> ly_write_ -> libnetconf2's nc_write_clb): for the
+ * 6.5 MB of 10,000 certificates that was most of a get-config.  So the
+ * entries of the three lists are printed as libyang prints them with
+ * LYD_PRINT_SHRINK | LYD_PRINT_WD_TRIM (xml_print_node), the rest of the
+ * reply by libyang with a placeholder where the entries go, and <data>
+ * carries the whole as XML text.  The tree is the reply's own, after the
+ * filter and NACM: only the printing changes.  A node this printer does
+ * not know (metadata, opaque, another module, anydata) leaves the reply
+ * to libyang.
+ */
+#define ENTRIES_MARK "sa-entries-here"
+#define MARK_TAG "<" ENTRIES_MARK "/>"
+
+struct xbuf {
+	char *p;
+	size_t len, cap;
+	int fail;
+};
+
+/* Room for n more bytes and the NUL; a pointer to them, or NULL. */
+static char *
+xb_room(struct xbuf *b, size_t n)
+{
+	size_t cap = b->cap != 0 ? b->cap : 65536;
+	char *p;
+
+	if (b->fail)
+		return NULL;
+	while (cap < b->len + n + 1)
+		cap *= 2;
+	if (cap != b->cap) {
+		if ((p = realloc(b->p, cap)) == NULL) {
+			b->fail = 1;
+			return NULL;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	return b->p + b->len;
+}
+
+static void
+xb_put(struct xbuf *b, const char *s, size_t n)
+{
+	char *p = xb_room(b, n);
+
+	if (p != NULL) {
+		memcpy(p, s, n);
+		b->len += n;
+		b->p[b->len] = '\0';
+	}
+}
+
+static void
+xb_str(struct xbuf *b, const char *s)
+{
+	xb_put(b, s, strlen(s));
+}
+
+/* Element content escaped as lyxml_dump_text() does: & < > only. */
+static void
+xb_text(struct xbuf *b, const char *s)
+{
+	size_t n;
+
+	for (;;) {
+		n = strcspn(s, "&<>");
+		xb_put(b, s, n);
+		s += n;
+		if (*s == '\0')
+			return;
+		xb_str(b, *s == '&' ? "&amp;" : *s == '<' ? "&lt;" : "&gt;");
+		s++;
+	}
+}
+
+/* libyang's lyd_node_should_print() for LYD_PRINT_WD_TRIM. */
+static int
+printed(const struct lyd_node *n)
+{
+	return !(n->flags & LYD_DEFAULT) &&
+	    !((n->schema->nodetype & LYD_NODE_TERM) && lyd_is_default(n));
+}
+
+/* A value as xml_print_term() prints it; -1: leave it to libyang. */
+static int
+print_value(struct xbuf *b, const struct lyd_node_term *t)
+{
+	const struct lysc_type *type = ((const struct lysc_node_leaf *)t->schema)->type;
+	struct lyd_value_binary *bin;
+	struct ly_set ns = { 0 };
+	const char *v;
+	ly_bool dynamic = 0;
+	char *p;
+	int empty;
+
+	if (type->basetype == LY_TYPE_BINARY && t->value._canonical == NULL) {
+		/* base64 without a line break, as libyang's binary plugin */
+		LYD_VALUE_GET(&t->value, bin);
+		if (bin->size == 0) {
+			xb_str(b, "/>");
+			return 0;
+		}
+		xb_str(b, ">");
+		if ((p = xb_room(b, 4 * ((bin->size + 2) / 3))) != NULL)
+			b->len += (size_t)EVP_EncodeBlock((unsigned char *)p,
+			    bin->data, (int)bin->size);
+		goto close;
+	}
+	v = type->plugin->print(LYD_CTX(&t->node), &t->value, LY_VALUE_XML, &ns,
+	    &dynamic, NULL);
+	if (v == NULL || ns.count != 0) {	/* prefixes: libyang's job */
+		ly_set_erase(&ns, NULL);
+		if (dynamic)
+			free((void *)v);
+		return -1;
+	}
+	empty = v[0] == '\0';
+	if (empty) {
+		xb_str(b, "/>");
+	} else {
+		xb_str(b, ">");
+		xb_text(b, v);
+	}
+	if (dynamic)
+		free((void *)v);
+	if (empty)
+		return 0;
+ close:
+	xb_str(b, "</");
+	xb_str(b, t->schema->name);
+	xb_str(b, ">");
+	return 0;
+}
+
+/* A node of module mod (the parent's namespace) as xml_print_node(). */
+static int
+print_node(struct xbuf *b, const struct lyd_node *n,
+    const struct lys_module *mod)
+{
+	const struct lyd_node *c;
+
+	if (n->schema == NULL || n->schema->module != mod || n->meta != NULL)
+		return -1;
+	if (!printed(n))
+		return 0;
+	xb_str(b, "<");
+	xb_str(b, n->schema->name);
+	if (n->schema->nodetype & LYD_NODE_TERM)
+		return print_value(b, (const struct lyd_node_term *)n);
+	if (!(n->schema->nodetype & (LYS_CONTAINER | LYS_LIST)))
+		return -1;
+	for (c = lyd_child(n); c != NULL; c = c->next)
+		if (c->schema == NULL || printed(c))
+			break;
+	if (c == NULL) {
+		xb_str(b, "/>");
+		return 0;
+	}
+	xb_str(b, ">");
+	for (c = lyd_child(n); c != NULL; c = c->next)
+		if (print_node(b, c, mod) != 0)
+			return -1;
+	xb_str(b, "</");
+	xb_str(b, n->schema->name);
+	xb_str(b, ">");
+	return 0;
+}
+
+/* The certificates container of a reply's data, or NULL. */
+static struct lyd_node *
+certificates_of(struct lyd_node *tree)
+{
+	struct lyd_node *n, *c;
+
+	for (n = tree; n != NULL; n = n->next)
+		if (n->schema != NULL && strcmp(n->schema->name, "security") == 0 &&
+		    strcmp(n->schema->module->name, SA_YANG_MODULE) == 0)
+			for (c = lyd_child(n); c != NULL; c = c->next)
+				if (c->schema != NULL &&
+				    strcmp(c->schema->name, "certificates") == 0)
+					return c;
+	return NULL;
+}
+
+/*
+ * The reply data as XML text into *text, the entries printed here
+ * (above): 1, and *tree is freed.  0 with *tree untouched when libyang
+ * prints it all (no entries, another with-defaults mode, a node the
+ * printer does not know); -1 when out of memory (*tree freed).
+ */
+static int
+print_data(struct lyd_node **tree, NC_WD_MODE wd, char **text)
+{
+	struct lyd_node *certs, *first, *n, *next;
+	struct xbuf b = { 0 };
+	char *rest = NULL, *mark;
+	size_t head;
+
+	*text = NULL;
+	if (wd != NC_WD_TRIM || (certs = certificates_of(*tree)) == NULL)
+		return 0;
+	/* the lists come last among the children (schema order) */
+	for (first = lyd_child(certs); first != NULL; first = first->next)
+		if (first->schema != NULL && first->schema->nodetype == LYS_LIST)
+			break;
+	if (first == NULL)
+		return 0;
+	for (n = first; n != NULL && !b.fail; n = n->next)
+		if (n->schema == NULL || n->schema->nodetype != LYS_LIST ||
+		    print_node(&b, n, certs->schema->module) != 0)
+			break;
+	if (n != NULL || b.fail) {
+		free(b.p);
+		return 0;
+	}
+	/* the placeholder first, so that certificates stays non-default */
+	if (lyd_new_opaq2(certs, NULL, ENTRIES_MARK, NULL, NULL,
+	    certs->schema->module->ns, NULL) != LY_SUCCESS) {
+		free(b.p);
+		return 0;
+	}
+	for (n = first; n != NULL && n->schema != NULL; n = next) {
+		next = n->next;
+		lyd_free_tree(n);
+	}
+	if (lyd_print_mem(&rest, *tree, LYD_XML, LYD_PRINT_WITHSIBLINGS |
+	    LYD_PRINT_SHRINK | LYD_PRINT_WD_TRIM) != LY_SUCCESS)
+		rest = NULL;
+	lyd_free_siblings(*tree);
+	*tree = NULL;
+	/* rest with the entries in place of the placeholder, inside b */
+	if (rest != NULL && (mark = strstr(rest, MARK_TAG)) != NULL &&
+	    xb_room(&b, strlen(rest)) != NULL) {
+		head = (size_t)(mark - rest);
+		memmove(b.p + head, b.p, b.len);
+		memcpy(b.p, rest, head);
+		strcpy(b.p + head + b.len, mark + strlen(MARK_TAG));
+		*text = b.p;
+	} else {
+		if (rest != NULL)
+			sa_warn("reply: no %s in the printed data", MARK_TAG);
+		free(b.p);
+	}
+	free(rest);
+	return *text != NULL ? 1 : -1;
+}
+
+/* rpc_data_reply(), with the entries printed by print_data(). */
+static struct nc_server_reply *
+data_reply(struct sa_nc_call *c, struct lyd_node *tree, NC_WD_MODE wd)
+{
+	struct lyd_node *out = NULL;
+	char *text = NULL;
+	int r;
+
+	if (tree == NULL || (r = print_data(&tree, wd, &text)) == 0)
+		return rpc_data_reply(c, tree, wd);
+	if (r < 0 || lyd_new_inner(NULL, c->rpc->schema->module, c->rpc->schema->name, 0,
+	    &out) != LY_SUCCESS || lyd_new_any(out, NULL, "data", text, 1,
+	    LYD_ANYDATA_XML, 1, NULL) != LY_SUCCESS) {
+		free(text);
+		lyd_free_tree(out);
+		return rpc_err(c, "resource-denied", 0, NULL, NULL, "out of memory");
+	}
+	return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+}
+
 static struct nc_server_reply *
 get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 {
@@ -177,7 +451,7 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	lyd_free_siblings(tree);
 	rpc_user(c, &u);
 	nacm_prune_read(c->d->nc_state->nacm, &u, &res);
-	return rpc_data_reply(c, res, wd);
+	return data_reply(c, res, wd);
 }
 
 struct nc_server_reply *

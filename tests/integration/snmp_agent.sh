@@ -24,7 +24,7 @@ ok "secagentd starts with the embedded agent on $AGENT"
 # rows in every table: a CA, a server certificate, an expired one (Invalid)
 "$CTL" -d "$D" list >/dev/null 2>&1
 for f in root leaf old; do
-	sset "${V3RW[@]}" "$AGENT" secImportCertificate.0 x "$(der_hex "$T/$f.pem")" \
+	sset "${V3RW[@]}" "$AGENT" $ROOT.1.1.5.0 x "$(der_hex "$T/$f.pem")" \
 		>/dev/null 2>&1 || diag "import of $f over SNMP failed"
 done
 
