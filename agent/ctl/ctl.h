@@ -66,7 +66,8 @@ int ctl_nc_simple(struct ctl_nc *c, const char *rpc);
 int ctl_nc_check_server(struct ctl_nc *c, const char *target, int json);
 
 /* ctl_prov.c: one provisioning attempt; the settings as a provisioning file */
-int ctl_provision(struct sa_store *st, int json);
+/* device_id: {device} of provisioning-url, NULL: the MAC address */
+int ctl_provision(struct sa_store *st, const char *device_id, int json);
 int ctl_export_provisioning(struct sa_store *st);
 
 #endif

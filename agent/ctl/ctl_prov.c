@@ -28,18 +28,21 @@ print_summary(FILE *f, const struct sa_prov_summary *s, int json)
 }
 
 int
-ctl_provision(struct sa_store *st, int json)
+ctl_provision(struct sa_store *st, const char *device_id, int json)
 {
 	struct sa_prov_summary sum;
-	char err[512];
+	char err[512], mac[16];
 	int r;
 
 	if (sa_prov_global_init(err, sizeof(err)) != 0) {
 		fprintf(stderr, "secagentctl: %s\n", err);
 		return 1;
 	}
-	r = sa_prov_attempt(st, 0, "cli:provision", NULL, &sum, err,
-	    sizeof(err));
+	if (device_id == NULL && sa_prov_default_device_id(mac,
+	    sizeof(mac)) == 0)
+		device_id = mac;
+	r = sa_prov_attempt(st, device_id, 0, "cli:provision", NULL, &sum,
+	    err, sizeof(err));
 	if (r == 0)
 		print_summary(stdout, &sum, json);
 	else

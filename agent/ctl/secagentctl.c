@@ -15,6 +15,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../provision/prov.h"
 #include "ctl.h"
 
 #ifndef SA_STATE_DIR
@@ -59,7 +60,8 @@ usage(FILE *f)
 	    "                             http-password (write-only), provisioning-url,\n"
 	    "                             provisioning-interval; VALUE '-': stdin\n"
 	    "  check-server HOST:PORT     a TLS handshake under the policy\n"
-	    "  provision                  fetch the provisioning file and apply it\n"
+	    "  provision [--device-id ID] fetch the provisioning file and apply it\n"
+	    "                             ({device} in the URL: ID, default the MAC)\n"
 	    "  export-provisioning        the settings as a provisioning file\n"
 	    "  restore-defaults           put the factory CA certificates back\n"
 	    "  sweep                      run the expiry sweep now\n"
@@ -524,17 +526,26 @@ cmd_check_server(struct ctl *c, int argc, char **argv)
 static int
 cmd_provision(struct ctl *c, int argc, char **argv)
 {
-	(void)argv;
-	if (argc != 1)
-		return fail("provision takes no argument");
-	if (c->nc != NULL)
+	const char *id = NULL;
+
+	if (argc == 3 && strcmp(argv[1], "--device-id") == 0)
+		id = argv[2];
+	else if (argc != 1)
+		return fail("provision [--device-id ID]");
+	if (id != NULL && !sa_prov_device_id_ok(id))
+		return fail("--device-id: 1 to 64 letters, digits, '.', '_' or '-'");
+	if (c->nc != NULL) {
+		if (id != NULL)
+			return fail("secagentd runs: it provisions with the "
+			    "device-id of its configuration (no --device-id)");
 		return ctl_nc_simple(c->nc, "provision-now") == 0 ?
 		    (printf("applied\n"), 0) : 1;
+	}
 	/* the store's lock decides: a running secagentd holds it */
 	if (open_store_hint(c, 1, "when secagentd runs, it provisions: the "
 	    "provision-now RPC or secProvisionNow") != 0)
 		return 1;
-	return ctl_provision(c->st, c->json);
+	return ctl_provision(c->st, id, c->json);
 }
 
 static int

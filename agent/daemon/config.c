@@ -50,7 +50,7 @@ sa_config_free(struct sa_config *c)
 	free(c->factory_bundle); free(c->ssh_listen); free(c->tls_listen);
 	free(c->unix_path); free(c->ssh_host_key); free(c->tls_cert);
 	free(c->tls_key); free(c->tls_client_ca); free(c->snmp_listen);
-	free(c->agentx);
+	free(c->agentx); free(c->device_id);
 	for (i = 0; i < c->nctn; i++) {
 		free(c->ctn[i].fingerprint);
 		free(c->ctn[i].name);
@@ -333,6 +333,7 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 		{ "tls-client-ca", offsetof(struct sa_config, tls_client_ca) },
 		{ "snmp", offsetof(struct sa_config, snmp_listen) },
 		{ "agentx", offsetof(struct sa_config, agentx) },
+		{ "device-id", offsetof(struct sa_config, device_id) },
 	};
 	static const struct {
 		const char *key;
@@ -423,12 +424,28 @@ can_log_in(const struct sa_user *u, int ssh)
 	return u->password_hash != NULL || (ssh && u->nkeys > 0);
 }
 
+/* As sa_prov_device_id_ok (agent/provision), which the NETCONF layer
+ * alone does not link. */
+static int
+device_id_ok(const char *id)
+{
+	size_t n = strlen(id);
+
+	return n > 0 && n <= 64 && strspn(id, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
 int
 sa_config_check(const struct sa_config *c, char *err, size_t errlen)
 {
 	size_t i;
 	int ssh_users = 0;
 
+	if (c->device_id != NULL && !device_id_ok(c->device_id)) {
+		snprintf(err, errlen, "device-id \"%s\": 1 to 64 letters, digits, "
+		    "'.', '_' or '-'", c->device_id);
+		return -1;
+	}
 	for (i = 0; i < c->nusers; i++)
 		ssh_users += can_log_in(&c->users[i], 1);
 	if (c->ssh_listen != NULL && ssh_users == 0) {

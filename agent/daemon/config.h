@@ -89,6 +89,7 @@ struct sa_config {
 	size_t ntraps;
 	/* the device */
 	int sweep_interval;	/* seconds between expiry sweeps */
+	char *device_id;	/* its name to the provisioning server, NULL: the MAC */
 };
 
 /* Defaults only (no listener, no user). */

@@ -5,6 +5,7 @@
  *   secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp T|none]
  *             [--agentx ADDR|none] [--ssh ADDR:PORT|none]
  *             [--tls ADDR:PORT|none] [--factory-bundle FILE]
+ *             [--device-id ID]
  *
  * Signals are handled synchronously by the main thread (sigtimedwait), which
  * also runs the expiry sweep: SIGTERM and SIGINT stop cleanly, SIGHUP
@@ -48,6 +49,7 @@ usage(FILE *f)
 	    "usage: secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp TRANSPORT|none]\n"
 	    "                 [--agentx ADDRESS|none] [--ssh ADDR:PORT|none]\n"
 	    "                 [--tls ADDR:PORT|none] [--factory-bundle FILE]\n"
+	    "                 [--device-id ID]\n"
 	    "  -f              stay in the foreground, log to stderr\n"
 	    "  -d, --state-dir DIR   the store (default %s)\n"
 	    "  -c, --config FILE     configuration (default %s)\n"
@@ -77,6 +79,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "ssh", required_argument, NULL, 's' },
 		{ "tls", required_argument, NULL, 't' },
 		{ "factory-bundle", required_argument, NULL, 'F' },
+		{ "device-id", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -93,6 +96,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 's': override(o, "netconf-ssh", optarg); break;
 		case 't': override(o, "netconf-tls", optarg); break;
 		case 'F': override(o, "factory-bundle", optarg); break;
+		case 'I': override(o, "device-id", optarg); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}

@@ -6,6 +6,7 @@
  *   prov_parse.c    the file, parsed with libxml2 into a core transaction
  *   prov_export.c   the current settings as such a file (a fleet template)
  *   prov_fetch.c    libcurl: TLS through sa_tls, digest only, redirects
+ *   prov_device.c   the device id: {device} in the URL, the User-Agent
  *   prov_apply.c    one attempt: fetch, parse, commit
  *   prov_daemon.c   struct sa_prov: the thread of secagentd and its state
  *
@@ -75,6 +76,34 @@ int sa_prov_parse(const char *xml, size_t len, struct sa_store *st,
  */
 int sa_prov_export(struct sa_store *st, char **xml);
 
+/* ---- the device's name towards the server ---- */
+
+/* The placeholder of provisioning-url that becomes the device id. */
+#define SA_PROV_DEVICE_MARK "{device}"
+/* The longest device id. */
+#define SA_PROV_DEVICE_ID_MAX 64
+
+/* 1 when id is a device id: 1 to 64 of A-Z a-z 0-9 . _ - (safe in a URL path). */
+int sa_prov_device_id_ok(const char *id);
+
+/*
+ * The default device id into buf (at least 13 bytes): the MAC address, 12
+ * lowercase hex digits without separators, of the interface with the
+ * lowest index that is up, not loopback and has a non-zero address (if
+ * none is up, of the first one that is down).  0, or -1 with "" in buf
+ * when there is no such interface.
+ */
+int sa_prov_default_device_id(char *buf, size_t len);
+
+/*
+ * url with every "{device}" replaced by device_id, into *out (the caller
+ * frees).  A url naming {device} with no valid device_id (NULL, or not
+ * sa_prov_device_id_ok) is an error; otherwise device_id may be NULL.
+ * Returns 0, SA_ERR_INVALID or SA_ERR_NOMEM with err.
+ */
+int sa_prov_expand_url(const char *url, const char *device_id, char **out,
+    char *err, size_t errlen);
+
 /* ---- fetching ---- */
 
 /* Why a fetch failed; the message in err says the rest. */
@@ -97,7 +126,9 @@ struct sa_prov_fetch {
 
 /*
  * Fetches url (http or https) with the digest credentials of st and every
- * server certificate through the TLS check of st (sa_tls): an unknown one
+ * server certificate through the TLS check of st (sa_tls), with the
+ * User-Agent "secagent/VERSION DEVICE-ID" (device_id may be NULL: no id
+ * in it): an unknown one
  * is recorded in Invalid with its peer and the fetch fails with the
  * reason.  Redirects are followed (at most 5, never from https to http);
  * the credentials go only to the scheme, host and port of url.  All of it
@@ -105,21 +136,22 @@ struct sa_prov_fetch {
  * ends it sooner.  Returns 0 with f->body, or SA_ERR_* with f->fail and a
  * message in err.
  */
-int sa_prov_fetch(struct sa_store *st, const char *url, const int *cancel,
-    struct sa_prov_fetch *f, char *err, size_t errlen);
+int sa_prov_fetch(struct sa_store *st, const char *url, const char *device_id,
+    const int *cancel, struct sa_prov_fetch *f, char *err, size_t errlen);
 /* Wipes and frees what f holds. */
 void sa_prov_fetch_clear(struct sa_prov_fetch *f);
 
 /*
- * One provisioning attempt on st: fetch the file from provisioning-url,
- * parse it and commit it as one transaction acting for holder (0: none;
- * see sa_store_hold) with source as its source.  cancel as for
- * sa_prov_fetch.  *sum is filled as far as the file was read (may be
- * NULL).  Returns 0 or an error code with the reason in err.
+ * One provisioning attempt on st: fetch the file from provisioning-url
+ * (its {device} replaced by device_id, which may be NULL; see
+ * sa_prov_expand_url), parse it and commit it as one transaction acting
+ * for holder (0: none; see sa_store_hold) with source as its source.
+ * cancel as for sa_prov_fetch.  *sum is filled as far as the file was
+ * read (may be NULL).  Returns 0 or an error code with the reason in err.
  */
-int sa_prov_attempt(struct sa_store *st, uint64_t holder, const char *source,
-    const int *cancel, struct sa_prov_summary *sum, char *err,
-    size_t errlen);
+int sa_prov_attempt(struct sa_store *st, const char *device_id,
+    uint64_t holder, const char *source, const int *cancel,
+    struct sa_prov_summary *sum, char *err, size_t errlen);
 
 /* ---- the daemon (prov_daemon.c) ---- */
 

@@ -23,13 +23,14 @@ sa_prov_global_init(char *err, size_t errlen)
 }
 
 int
-sa_prov_attempt(struct sa_store *st, uint64_t holder, const char *source,
-    const int *cancel, struct sa_prov_summary *sum, char *err, size_t errlen)
+sa_prov_attempt(struct sa_store *st, const char *device_id, uint64_t holder,
+    const char *source, const int *cancel, struct sa_prov_summary *sum,
+    char *err, size_t errlen)
 {
 	struct sa_prov_summary dummy;
 	struct sa_prov_fetch f;
 	struct sa_txn *t = NULL;
-	char *url = NULL, why[512];
+	char *url = NULL, *dev_url = NULL, why[512];
 	int r;
 
 	if (sum == NULL)
@@ -40,7 +41,10 @@ sa_prov_attempt(struct sa_store *st, uint64_t holder, const char *source,
 		sa_fail(err, errlen, r, "cannot read provisioning-url");
 		goto out;
 	}
-	if ((r = sa_prov_fetch(st, url, cancel, &f, err, errlen)) != 0)
+	if ((r = sa_prov_expand_url(url, device_id, &dev_url, err,
+	    errlen)) != 0 ||
+	    (r = sa_prov_fetch(st, dev_url, device_id, cancel, &f, err,
+	    errlen)) != 0)
 		goto out;
 	if ((t = sa_txn_new(st, source)) == NULL) {
 		r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
@@ -59,6 +63,7 @@ sa_prov_attempt(struct sa_store *st, uint64_t holder, const char *source,
  out:
 	sa_txn_free(t);
 	sa_prov_fetch_clear(&f);
+	free(dev_url);
 	free(url);
 	return r;
 }

@@ -36,6 +36,7 @@ struct sa_prov {
 	int sub;			/* store subscription, -1 if none */
 	struct timespec last_mono;	/* monotonic time of the last attempt */
 	struct sa_prov_state state;
+	char mac_id[16];		/* the default device id, "" if none */
 };
 
 static void
@@ -91,13 +92,25 @@ log_result(int r, const struct sa_prov_summary *sum, const char *source,
 	    sum->certs_removed);
 }
 
+/* The device id: device-id of the configuration, else the MAC address. */
+static void
+device_id(struct sa_prov *p, char *buf, size_t len)
+{
+	struct sa_daemon *d = p->d;
+
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	snprintf(buf, len, "%s", d->cfg != NULL && d->cfg->device_id != NULL ?
+	    d->cfg->device_id : p->mac_id);
+	pthread_rwlock_unlock(&d->cfg_lock);
+}
+
 static int
 attempt(struct sa_prov *p, uint64_t holder, const char *source, char *err,
     size_t errlen)
 {
 	struct sa_prov_summary sum;
 	struct sa_store *st = p->d->st;
-	char why[sizeof(p->state.last_error)];
+	char why[sizeof(p->state.last_error)], id[SA_PROV_DEVICE_ID_MAX + 1];
 	time_t now;
 	int r;
 
@@ -106,8 +119,9 @@ attempt(struct sa_prov *p, uint64_t holder, const char *source, char *err,
 	p->state.running = 1;
 	pthread_mutex_unlock(&p->lock);
 	now = sa_store_now(st);
-	r = sa_prov_attempt(st, holder, source, &p->stop, &sum, why,
-	    sizeof(why));
+	device_id(p, id, sizeof(id));
+	r = sa_prov_attempt(st, *id != '\0' ? id : NULL, holder, source,
+	    &p->stop, &sum, why, sizeof(why));
 	log_result(r, &sum, source, why);
 	pthread_mutex_lock(&p->lock);
 	p->state.running = 0;
@@ -201,6 +215,7 @@ sa_prov_start(struct sa_daemon *d, char *err, size_t errlen)
 	}
 	p->d = d;
 	p->sub = -1;
+	sa_prov_default_device_id(p->mac_id, sizeof(p->mac_id));
 	p->changed = 1;		/* the first attempt at start */
 	p->state.last_result = SA_MAP_RESULT_NONE;
 	pthread_mutex_init(&p->run_lock, NULL);
@@ -221,14 +236,25 @@ sa_prov_start(struct sa_daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	d->prov = p;
+	sa_prov_reload(d);
 	return 0;
 }
 
 void
 sa_prov_reload(struct sa_daemon *d)
 {
-	/* the client's settings live in the store, not in secagentd.conf */
-	(void)d;
+	char id[SA_PROV_DEVICE_ID_MAX + 1];
+
+	/* the rest of the client's settings live in the store */
+	if (d->prov == NULL)
+		return;
+	device_id(d->prov, id, sizeof(id));
+	if (*id == '\0')
+		sa_info("provisioning: no device-id (no MAC address found); "
+		    "a provisioning-url naming {device} cannot be fetched");
+	else
+		sa_info("provisioning: device-id %s%s", id,
+		    strcmp(id, d->prov->mac_id) == 0 ? " (the MAC address)" : "");
 }
 
 void

@@ -45,6 +45,7 @@ struct origin {
 /* One request. */
 struct hop {
 	struct sa_store *st;
+	const char *user_agent;
 	const int *cancel;
 	time_t deadline;	/* monotonic seconds */
 	const struct origin *o;
@@ -220,7 +221,7 @@ setup(CURL *c, struct hop *h, const char *url, char *errbuf)
 	    (curl_off_t)SA_PROV_MAX_FILE) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) ||
 	    curl_easy_setopt(c, CURLOPT_WRITEDATA, h) ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "secagent/" PACKAGE_VERSION) ||
+	    curl_easy_setopt(c, CURLOPT_USERAGENT, h->user_agent) ||
 	    /* the verdict is the core's; curl would refuse pinned names */
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) ||
 	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L) ||
@@ -341,17 +342,23 @@ check_redirect(const struct origin *from, const char *to, struct origin *o,
 }
 
 int
-sa_prov_fetch(struct sa_store *st, const char *url, const int *cancel,
-    struct sa_prov_fetch *f, char *err, size_t errlen)
+sa_prov_fetch(struct sa_store *st, const char *url, const char *device_id,
+    const int *cancel, struct sa_prov_fetch *f, char *err, size_t errlen)
 {
 	struct origin first, cur, next;
 	struct hop h;
 	char *u = NULL, *loc = NULL;
+	char agent[sizeof("secagent/" PACKAGE_VERSION) + 1 + SA_PROV_DEVICE_ID_MAX];
 	long code;
 	int i, r;
 
 	memset(f, 0, sizeof(*f));
 	memset(&h, 0, sizeof(h));
+	/* the server may tell devices apart by it, as by {device} in the URL */
+	snprintf(agent, sizeof(agent), "secagent/" PACKAGE_VERSION "%s%s",
+	    sa_prov_device_id_ok(device_id) ? " " : "",
+	    sa_prov_device_id_ok(device_id) ? device_id : "");
+	h.user_agent = agent;
 	h.st = st;
 	h.cancel = cancel;
 	h.deadline = monotonic() + TOTAL_TIMEOUT;

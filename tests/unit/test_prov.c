@@ -360,6 +360,65 @@ test_contrib_example(void)
 	free(buf);
 }
 
+/* expand URL ID WANT: sa_prov_expand_url gives WANT (NULL: an error) */
+static int
+expands(const char *url, const char *id, const char *want)
+{
+	char *out = NULL, err[256] = "";
+	int r = sa_prov_expand_url(url, id, &out, err, sizeof(err)), ok;
+
+	ok = want == NULL ? r != 0 && out == NULL && *err != '\0' :
+	    r == 0 && out != NULL && strcmp(out, want) == 0;
+	if (!ok)
+		t_diag("\"%s\" with %s: r=%d out=%s err=%s", url, id ? id : "NULL",
+		    r, out ? out : "NULL", err);
+	free(out);
+	return ok;
+}
+
+static void
+test_device_id(void)
+{
+	char id[16], long_id[70];
+	size_t i;
+	int r;
+
+	t_ok(expands("https://p.example/{device}.xml", "7c2f80c6e5c2",
+	    "https://p.example/7c2f80c6e5c2.xml") &&
+	    expands("http://p/{device}/{device}?x={device}", "a.b_c-D",
+	    "http://p/a.b_c-D/a.b_c-D?x=a.b_c-D"),
+	    "{device} in provisioning-url becomes the device id, each time");
+	t_ok(expands("https://p.example/e2.xml", NULL, "https://p.example/e2.xml") &&
+	    expands("https://p.example/{dev}{device", "x", "https://p.example/{dev}{device") &&
+	    expands("", NULL, ""),
+	    "a URL without {device} stays as it is, with or without an id");
+	memset(long_id, 'a', 65);
+	long_id[65] = '\0';
+	t_ok(expands("https://p/{device}.xml", NULL, NULL) &&
+	    expands("https://p/{device}.xml", "", NULL) &&
+	    expands("https://p/{device}.xml", "../etc", NULL) &&
+	    expands("https://p/{device}.xml", "a b", NULL) &&
+	    expands("https://p/{device}.xml", "a%2f", NULL) &&
+	    expands("https://p/{device}.xml", long_id, NULL),
+	    "{device} without a valid id (none, empty, '/', blank, '%%', "
+	    "65 characters) is refused");
+	long_id[64] = '\0';
+	t_ok(sa_prov_device_id_ok(long_id) && !sa_prov_device_id_ok("a/b") &&
+	    !sa_prov_device_id_ok(NULL), "a device id: 1 to 64 of A-Za-z0-9._-");
+	r = sa_prov_default_device_id(id, sizeof(id));
+	for (i = 0; r == 0 && id[i] != '\0'; i++)
+		if (!strchr("0123456789abcdef", id[i]))
+			break;
+	if (r == 0)
+		t_ok(strlen(id) == 12 && i == 12 && strcmp(id, "000000000000") != 0,
+		    "the default device id is a MAC address, 12 lowercase hex "
+		    "digits (%s)", id);
+	else
+		t_ok(*id == '\0', "no interface with a MAC address: no default id");
+	t_ok(sa_prov_default_device_id(id, 12) == -1 && *id == '\0',
+	    "the default device id needs 13 bytes");
+}
+
 int
 main(void)
 {
@@ -381,6 +440,7 @@ main(void)
 	test_certificates();
 	test_export();
 	test_contrib_example();
+	test_device_id();
 	sa_store_free(st);
 	t_rmrf(dir);
 	free(dir);
