@@ -22,12 +22,19 @@ ANSIBLE_DIR = os.path.join(SRC, "contrib", "ansible")
 REALM = "secagent"
 
 
-def free_udp_port():
-    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
+def free_ports(n, kind=socket.SOCK_STREAM):
+    """n distinct free ports of 127.0.0.1: each socket is held until all
+    are chosen (a port closed at once may be handed out again at once)."""
+    socks = []
+    try:
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, kind)
+            s.bind(("127.0.0.1", 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
 
 
 class FleetAgent(Agent):
@@ -35,12 +42,12 @@ class FleetAgent(Agent):
     snmp: an embedded SNMP agent on a UDP port of its own (the demo's
     community public and user admin), else none."""
 
-    def __init__(self, base, name, extra=None, snmp=False):
+    def __init__(self, base, name, extra=None, snmp=False, ports=None):
         self.name = name
         self.dir = os.path.join(base, name)
         os.makedirs(self.dir)
-        self.ssh = free_port()
-        self.snmp = free_udp_port() if snmp else None
+        self.ssh, self.snmp = ports if ports else (
+            free_port(), free_ports(1, socket.SOCK_DGRAM)[0] if snmp else None)
         self.tls = None
         self.extra = extra or []
         self.proc = None
@@ -67,14 +74,21 @@ class FleetAgent(Agent):
 
 def start_fleet(base, n, extra=None, snmp=False):
     """n agents agent00.. in base, started together; extra(i) -> more arguments."""
-    fleet = [FleetAgent(base, "agent%02d" % i, extra(i) if extra else None, snmp)
-             for i in range(n)]
+    ssh = free_ports(n)
+    udp = free_ports(n, socket.SOCK_DGRAM) if snmp else [None] * n
+    fleet = [FleetAgent(base, "agent%02d" % i, extra(i) if extra else None, snmp,
+                        (ssh[i], udp[i])) for i in range(n)]
     for a in fleet:
         a.spawn()
     for a in fleet:
-        if not wait_port(a.ssh, 30):
+        if not wait_port(a.ssh, 30) or not a.alive():
             stop_fleet(fleet)
             raise RuntimeError("%s did not listen: %s" % (a.name, a.logtail()))
+    time.sleep(0.2)
+    dead = [a for a in fleet if not a.alive()]   # its port was taken meanwhile
+    if dead:
+        stop_fleet(fleet)
+        raise RuntimeError("%s exited: %s" % (dead[0].name, dead[0].logtail()))
     return fleet
 
 

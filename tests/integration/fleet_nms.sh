@@ -14,7 +14,11 @@ M=(-M "+$IETF:$SRC/mibs" -m SECAGENT-SECURITY-MIB)
 MT=(-M "+$IETF:$SRC/mibs" -m SECAGENT-SECURITY-MIB:SNMPv2-MIB)	# snmptrapd
 
 D="$T/demo"
-PORT=$(free_port) SSH=$(free_port) TPORT=$(free_port) SPORT=$(free_port)
+# four distinct ports: each socket held until all are chosen
+read -r PORT SSH TPORT SPORT < <(/usr/bin/python3 -c 'import socket
+s = [socket.socket() for _ in range(4)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*[x.getsockname()[1] for x in s])')
 AGENT="udp:127.0.0.1:$PORT"
 mkdir -p "$D"
 bg "$DAEMON" -f --demo -d "$D" --ssh "127.0.0.1:$SSH" --tls none --snmp "$AGENT" \
