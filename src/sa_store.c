@@ -620,6 +620,10 @@ sa_store_unsubscribe(struct sa_store *st, int id)
 	st->subs[id].cb = NULL;
 	st->subs[id].arg = NULL;
 	pthread_mutex_unlock(&st->subs_mutex);
+	/* events are delivered under the commit mutex: once we have held it,
+	 * no callback of this subscriber is still running */
+	pthread_mutex_lock(&st->commit_mutex);
+	pthread_mutex_unlock(&st->commit_mutex);
 }
 
 void

@@ -354,6 +354,8 @@ typedef void sa_event_cb(const struct sa_event *ev, void *arg);
  * must not commit.  Returns an id for sa_store_unsubscribe, or -1.
  */
 int sa_store_subscribe(struct sa_store *st, sa_event_cb *cb, void *arg);
+/* After it returns, cb is not running and is never called again.  Not from
+ * inside a callback. */
 void sa_store_unsubscribe(struct sa_store *st, int id);
 
 #endif
