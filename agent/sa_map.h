@@ -172,8 +172,10 @@ extern const size_t sa_map_len;
 /* secInvalidCertAction, secProvisionNow, secProvLastResult values. */
 enum sa_map_action { SA_MAP_ACTION_NONE = 1, SA_MAP_ACTION_ACCEPT = 2,
 	SA_MAP_ACTION_REJECT = 3 };
-enum sa_map_trigger { SA_MAP_TRIGGER_IDLE = 1, SA_MAP_TRIGGER_START = 2 };
-/* secRestoreDefaults and secRunExpirySweep use the same two values. */
+enum sa_map_trigger { SA_MAP_TRIGGER_IDLE = 1, SA_MAP_TRIGGER_START = 2,
+	SA_MAP_TRIGGER_RUNNING = 3 };
+/* secRestoreDefaults and secRunExpirySweep use the first two values;
+ * secProvisionNow reads running(3) while an attempt is under way. */
 enum sa_map_result { SA_MAP_RESULT_NONE = 1, SA_MAP_RESULT_SUCCESS = 2,
 	SA_MAP_RESULT_FAILED = 3 };
 

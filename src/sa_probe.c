@@ -20,6 +20,7 @@
 #include "sa_tls.h"
 
 #define PROBE_TIMEOUT_MS 5000
+#define PROBE_TIMEOUT_TEXT "5 s"
 
 int
 sa_split_host_port(const char *target, char *host, size_t hlen, char *port,
@@ -115,7 +116,7 @@ sa_tls_probe(struct sa_store *st, const char *target, struct sa_tls_verdict *v,
 	const char *why;
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
-	int fd, r = SA_ERR_IO, ok;
+	int fd, r = SA_ERR_IO, ok, syserr, sslerr;
 
 	memset(v, 0, sizeof(*v));
 	if (sa_split_host_port(target, host, sizeof(host), port, sizeof(port)) != 0)
@@ -135,9 +136,20 @@ sa_tls_probe(struct sa_store *st, const char *target, struct sa_tls_verdict *v,
 	SSL_set_fd(ssl, fd);
 	SSL_set_tlsext_host_name(ssl, host);
 	sa_tls_set_peer(ssl, host, target);
-	ok = SSL_connect(ssl) == 1;
+	errno = 0;
+	ok = SSL_connect(ssl);
+	syserr = errno;
+	/* a socket timeout (SO_RCVTIMEO) looks to OpenSSL like "retry" */
+	sslerr = ok == 1 ? SSL_ERROR_NONE : SSL_get_error(ssl, ok);
+	ok = ok == 1;
 	if ((got = sa_tls_get_verdict(ssl)) == NULL) {
 		why = ERR_reason_error_string(ERR_peek_last_error());
+		if (why == NULL && (sslerr == SSL_ERROR_WANT_READ ||
+		    sslerr == SSL_ERROR_WANT_WRITE))
+			why = "no answer within " PROBE_TIMEOUT_TEXT;
+		else if (why == NULL && sslerr == SSL_ERROR_SYSCALL &&
+		    syserr != 0)
+			why = strerror(syserr);
 		r = sa_fail(err, errlen, SA_ERR_IO, "TLS handshake with %s failed "
 		    "before the certificate check: %s", target,
 		    why != NULL ? why : "the peer does not speak TLS");

@@ -164,7 +164,7 @@ struct sa_prov_state {
 	enum sa_map_result last_result;	/* NONE before the first attempt */
 	char last_error[256];		/* "" after a success */
 	unsigned int unknown_params;	/* of the last file read */
-	int running;			/* an attempt is under way */
+	int running;			/* an attempt is asked for or under way */
 };
 
 /*
@@ -187,6 +187,15 @@ void sa_prov_stop(struct sa_daemon *d);
  */
 int sa_prov_run(struct sa_daemon *d, uint64_t holder, char *err,
     size_t errlen);
+
+/*
+ * Asks the client's thread for one attempt on behalf of source (the SNMP
+ * trigger, which must not wait for a fetch) and returns at once; the
+ * state says running until it is over, then its result.  Requests made
+ * before the attempt starts are that one attempt.  0, or -1 when the
+ * client is not running.
+ */
+int sa_prov_request(struct sa_daemon *d, const char *source);
 
 /* A copy of the state. */
 void sa_prov_get_state(struct sa_daemon *d, struct sa_prov_state *out);

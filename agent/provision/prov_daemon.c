@@ -1,7 +1,8 @@
 /*
  * prov_daemon.c - the provisioning client inside secagentd (prov.h):
- * a thread for the periodic fetch, sa_prov_run for provision-now and the
- * SNMP trigger, and the state the data model shows.
+ * a thread for the periodic fetch and for attempts asked for with
+ * sa_prov_request (the SNMP trigger), sa_prov_run for provision-now, and
+ * the state the data model shows.
  *
  * Schedule: when provisioning-interval is non-zero and a provisioning-url
  * is set, an attempt runs at start, again whenever either setting
@@ -33,6 +34,8 @@ struct sa_prov {
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC */
 	int stop;			/* also read by curl's progress callback */
 	int changed;			/* url or interval changed */
+	int requested;			/* sa_prov_request: an attempt now */
+	char req_source[64];		/* ... on behalf of this source */
 	int sub;			/* store subscription, -1 if none */
 	struct timespec last_mono;	/* monotonic time of the last attempt */
 	struct sa_prov_state state;
@@ -165,8 +168,9 @@ wait_due(struct sa_prov *p)
 		pthread_mutex_lock(&p->lock);
 		due = p->last_mono;
 		due.tv_sec += (time_t)iv;
-		r = p->stop ? -1 : iv > 0 && (changed || reached(&due)) ? 0 : 1;
-		if (r == 1 && !p->changed && !p->stop) {
+		r = p->stop ? -1 : p->requested ||
+		    (iv > 0 && (changed || reached(&due))) ? 0 : 1;
+		if (r == 1 && !p->changed && !p->requested && !p->stop) {
 			if (iv == 0)
 				pthread_cond_wait(&p->cond, &p->lock);
 			else
@@ -182,10 +186,16 @@ static void *
 prov_thread(void *arg)
 {
 	struct sa_prov *p = arg;
-	char err[256];
+	char err[256], source[sizeof(p->req_source)];
 
-	while (wait_due(p) == 0)
-		attempt(p, 0, "provisioning", err, sizeof(err));
+	while (wait_due(p) == 0) {
+		pthread_mutex_lock(&p->lock);
+		snprintf(source, sizeof(source), "%s", p->requested ?
+		    p->req_source : "provisioning");
+		p->requested = 0;
+		pthread_mutex_unlock(&p->lock);
+		attempt(p, 0, source, err, sizeof(err));
+	}
 	return NULL;
 }
 
@@ -287,6 +297,22 @@ sa_prov_run(struct sa_daemon *d, uint64_t holder, char *err, size_t errlen)
 	return attempt(d->prov, holder, "provision-now", err, errlen);
 }
 
+int
+sa_prov_request(struct sa_daemon *d, const char *source)
+{
+	struct sa_prov *p = d->prov;
+
+	if (p == NULL)
+		return -1;
+	pthread_mutex_lock(&p->lock);
+	if (!p->requested)
+		snprintf(p->req_source, sizeof(p->req_source), "%s", source);
+	p->requested = 1;
+	pthread_cond_signal(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
+}
+
 void
 sa_prov_get_state(struct sa_daemon *d, struct sa_prov_state *out)
 {
@@ -298,5 +324,6 @@ sa_prov_get_state(struct sa_daemon *d, struct sa_prov_state *out)
 		return;
 	pthread_mutex_lock(&p->lock);
 	*out = p->state;
+	out->running |= p->requested;
 	pthread_mutex_unlock(&p->lock);
 }

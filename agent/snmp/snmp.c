@@ -258,6 +258,7 @@ snmp_free(struct sa_snmp *s)
 		close(s->wake[1]);
 	pthread_mutex_destroy(&s->mu);
 	pthread_cond_destroy(&s->cond);
+	pthread_mutex_destroy(&s->check_mu);
 	free(s->listen);
 	free(s->persist_dir);
 	free(s);
@@ -279,6 +280,7 @@ snmp_new(struct sa_daemon *d, char *err, size_t errlen)
 	s->queue_tail = &s->queue;
 	pthread_mutex_init(&s->mu, NULL);
 	pthread_cond_init(&s->cond, NULL);
+	pthread_mutex_init(&s->check_mu, NULL);
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	s->subagent = d->cfg->agentx != NULL;
 	where = s->subagent ? d->cfg->agentx : d->cfg->snmp_listen;
@@ -386,6 +388,7 @@ sa_snmp_stop(struct sa_daemon *d)
 	pthread_mutex_unlock(&s->mu);
 	snmp_wake(s);
 	pthread_join(s->thread, NULL);
+	snmp_check_stop(s);	/* the SNMP thread is gone: ours now */
 	d->snmp = NULL;
 	snmp_free(s);
 }

@@ -9,7 +9,8 @@
  *   snmp_set.c     the SET phases: one core transaction per request
  *   snmp_value.c   values of the core's fields as varbinds
  *   snmp_notify.c  core change events -> SNMPv2 traps and informs
- *   snmp_prov.c    the provisioning client, as SNMP sees it
+ *   snmp_ops.c     operations that outlast a request: provisioning,
+ *                  the server check (threads of their own)
  *
  * Threads: Net-SNMP is not thread-safe, so every Net-SNMP call happens in
  * the SNMP thread (snmp.c).  Other threads (the main thread, whoever
@@ -72,8 +73,16 @@ struct sa_snmp {
 	/* end of mu */
 
 	int running;		/* SNMP thread */
-	char verdict[96];	/* SNMP thread: secCheckServer's last verdict */
 	struct snmp_table tables[SA_LIST_COUNT];	/* SNMP thread */
+
+	/* secCheckServer (snmp_ops.c) */
+	pthread_t check_thread;
+	int check_joinable;	/* SNMP thread: check_thread to be joined */
+	pthread_mutex_t check_mu;	/* down to "end of check_mu" */
+	int checking;		/* a check is under way */
+	char check_target[301];
+	char verdict[256];	/* "checking", then the verdict */
+	/* end of check_mu */
 };
 
 /* snmp.c: wakes the SNMP thread (any thread). */
@@ -181,9 +190,10 @@ void snmp_notice_free_all(struct snmp_notice *list);
 /* Checks the notification objects of the mapping table; 0 or -1. */
 int snmp_notify_check(char *err, size_t errlen);
 
-/* ---- the provisioning client (snmp_prov.c) ---- */
+/* ---- operations that outlast a request (snmp_ops.c) ---- */
 
 struct snmp_prov_state {
+	int running;		/* an attempt is asked for or under way */
 	time_t last_attempt;	/* 0 = never */
 	time_t last_success;
 	int last_result;	/* enum sa_map_result */
@@ -191,8 +201,26 @@ struct snmp_prov_state {
 	unsigned long unknown_parameters;
 };
 
-/* Fetches and applies the provisioning file now; 0 or -1 with err. */
-int snmp_prov_run(struct sa_snmp *s, char *err, size_t errlen);
+/*
+ * Asks the provisioning client for an attempt on behalf of source and
+ * returns at once: 0, or an SA_ERR_* code with err when none can start
+ * (no provisioning-url is set).
+ */
+int snmp_prov_request(struct sa_snmp *s, const char *source, char *err,
+    size_t errlen);
 void snmp_prov_state(struct sa_snmp *s, struct snmp_prov_state *out);
+
+/*
+ * secCheckServer (SNMP thread but for _verdict, any thread): a check of
+ * target (HOST:PORT) in a thread of its own, one at a time.  _busy is 1
+ * while one is under way; _start returns 0, or SA_ERR_INCONSISTENT while
+ * one is under way, with err.  The verdict reads "checking" until it is
+ * known; _stop waits for a check under way (its timeouts bound it).
+ */
+int snmp_check_busy(struct sa_snmp *s);
+int snmp_check_start(struct sa_snmp *s, const char *target, char *err,
+    size_t errlen);
+void snmp_check_verdict(struct sa_snmp *s, char *buf, size_t len);
+void snmp_check_stop(struct sa_snmp *s);
 
 #endif

@@ -134,14 +134,31 @@ get_idle(struct sa_snmp *s, const struct scalar_row *row,
 		snmp_val_str(v, "", 0);
 }
 
-/* secCheckServer: the verdict of the last check. */
+/* secCheckServer: "checking", then the verdict of the last check. */
 static void
 get_verdict(struct sa_snmp *s, const struct scalar_row *row,
     const struct sa_map_node *n, struct snmp_val *v)
 {
+	static char buf[sizeof(s->verdict)];	/* SNMP thread only */
+
 	(void)row;
 	(void)n;
-	snmp_val_cstr(v, s->verdict);
+	snmp_check_verdict(s, buf, sizeof(buf));
+	snmp_val_cstr(v, buf);
+}
+
+/* secProvisionNow: running(3) while an attempt is asked for or under way. */
+static void
+get_prov_now(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
+{
+	struct snmp_prov_state ps;
+
+	(void)row;
+	(void)n;
+	snmp_prov_state(s, &ps);
+	snmp_val_int(v, ps.running ? SA_MAP_TRIGGER_RUNNING :
+	    SA_MAP_TRIGGER_IDLE);
 }
 
 /* ---- RESERVE1 checks ---- */
@@ -305,7 +322,7 @@ static const struct scalar_row scalars[] = {
 	{ K_STATE, SA_STATE_PROV_UNKNOWN_PARAMETERS, get_prov, NULL, 0 },
 	{ K_OP, SA_OP_IMPORT, get_idle, check_file, 65535 },
 	{ K_OP, SA_OP_REMOVE, get_idle, check_fingerprint, 0 },
-	{ K_OP, SA_OP_PROVISION_NOW, get_idle, check_trigger, 0 },
+	{ K_OP, SA_OP_PROVISION_NOW, get_prov_now, check_trigger, 0 },
 	{ K_OP, SA_OP_RESTORE_DEFAULTS, get_idle, check_trigger, 0 },
 	{ K_OP, SA_OP_RUN_SWEEP, get_idle, check_trigger, 0 },
 	{ K_OP, SA_OP_CHECK_SERVER, get_verdict, check_target, 300 },

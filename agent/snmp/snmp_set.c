@@ -266,6 +266,9 @@ stage(struct snmp_set *set, size_t i, char *err, size_t errlen)
 	case SA_OP_RUN_SWEEP:
 		return start ? stage_after(set, i, err, errlen) : 0;
 	case SA_OP_CHECK_SERVER:
+		if (w->len > 0 && snmp_check_busy(set->s))
+			return sa_fail(err, errlen, SA_ERR_INCONSISTENT,
+			    "a check is under way");
 		return w->len > 0 ? stage_after(set, i, err, errlen) : 0;
 	default:
 		return sa_fail(err, errlen, SA_ERR_INVALID, "not writable");
@@ -299,12 +302,12 @@ fail(netsnmp_agent_request_info *reqinfo, const struct snmp_write *w,
 static void
 reserve2(struct snmp_set *set, netsnmp_agent_request_info *reqinfo)
 {
-	char err[256], source[80];
+	char err[256];
 	size_t i;
 	int r;
 
-	source_of(reqinfo, source, sizeof(source));
-	if ((set->txn = sa_txn_new(set->s->st, source)) == NULL) {
+	source_of(reqinfo, set->source, sizeof(set->source));
+	if ((set->txn = sa_txn_new(set->s->st, set->source)) == NULL) {
 		fail(reqinfo, &set->w[0], SA_ERR_NOMEM, "out of memory");
 		return;
 	}
@@ -327,49 +330,20 @@ reserve2(struct snmp_set *set, netsnmp_agent_request_info *reqinfo)
 
 /* ---- ACTION ---- */
 
-/* "accepted" or "refused: REASON", REASON as SecCertReason names it. */
-static void
-verdict_string(const struct sa_tls_verdict *v, char *buf, size_t len)
-{
-	const char *p = sa_reason_name(v->reason);
-	size_t o;
-
-	if (v->accepted) {
-		snprintf(buf, len, "accepted");
-		return;
-	}
-	o = (size_t)snprintf(buf, len, "refused: ");
-	/* unknown-issuer -> unknownIssuer */
-	for (; *p != '\0' && o + 1 < len; p++) {
-		if (*p == '-' && p[1] != '\0')
-			buf[o++] = (char)toupper((unsigned char)*++p);
-		else
-			buf[o++] = *p;
-	}
-	buf[o] = '\0';
-}
-
 /* What runs once the transaction is in: the device's own operations. */
 static int
 run_after(struct snmp_set *set, const struct snmp_write *w, char *err,
     size_t errlen)
 {
 	struct sa_snmp *s = set->s;
-	struct sa_tls_verdict v;
-	int r;
 
 	switch (w->node->op) {
-	case SA_OP_PROVISION_NOW:
-		return snmp_prov_run(s, err, errlen);
+	case SA_OP_PROVISION_NOW:	/* answers at once (snmp_ops.c) */
+		return snmp_prov_request(s, set->source, err, errlen);
 	case SA_OP_RUN_SWEEP:
 		return sa_store_sweep(s->st, err, errlen);
-	default:		/* SA_OP_CHECK_SERVER */
-		s->verdict[0] = '\0';
-		if ((r = sa_tls_probe(s->st, (const char *)w->buf, &v, err,
-		    errlen)) != 0)
-			return r;
-		verdict_string(&v, s->verdict, sizeof(s->verdict));
-		return 0;
+	default:		/* SA_OP_CHECK_SERVER, the same */
+		return snmp_check_start(s, (const char *)w->buf, err, errlen);
 	}
 }
 

@@ -27,6 +27,7 @@ struct snmp_set {
 	struct snmp_write *w;	/* owned, in varbind order */
 	size_t nw, cap;
 	int done;		/* the mode last run: each runs once */
+	char source[80];	/* "snmp" or "snmp:USER", for change events */
 	struct sa_txn *txn;	/* staged in RESERVE2 */
 	int committed;		/* ACTION committed txn: UNDO has work */
 	/* after the commit: provision-now, run-expiry-sweep, check-server */

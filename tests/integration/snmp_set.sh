@@ -133,18 +133,39 @@ expect_error "one bad varbind fails the whole request" wrongValue \
 expect "and the good one was not applied" 7C2F80C6E5C2 "$(ctl get http-username)"
 
 # ---- ACTION fails: commitFailed, and UNDO restores ----
-expect_error "commitFailed when secProvisionNow fails" commitFailed \
-	s_rw $ROOT.1.2.1.0 s "carol" $ROOT.1.3.8.0 i 2
-expect "UNDO restored the username written with it" 7C2F80C6E5C2 "$(ctl get http-username)"
-out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.5.0 $ROOT.1.3.6.0 2>&1 | tr '\n' '|')
-case "$out" in 3\|\"?*) ok "secProvLastResult failed(3) and secProvLastError say why ($out)" ;;
-*) not_ok "provisioning state after a failure: $out" ;; esac
-expect_error "commitFailed when secCheckServer reaches no server" commitFailed \
-	s_rw $ROOT.1.1.5.0 x "$der_ca2" $ROOT.1.1.9.0 s "127.0.0.1:$closed"
-expect "UNDO removed the certificate imported with it" none "$(where "$ca2")"
+# secProvisionNow cannot start without a URL: commitFailed, and UNDO puts
+# back what the request changed before it (the username, the URL itself)
+expect_error "commitFailed: secProvisionNow with no provisioning URL" commitFailed \
+	s_rw $ROOT.1.2.1.0 s "carol" $ROOT.1.3.1.0 s "" $ROOT.1.3.8.0 i 2
+expect "UNDO restored the username and the URL written with it" \
+	"7C2F80C6E5C2 http://127.0.0.1:$closed/p.xml" \
+	"$(ctl get http-username) $(ctl get provisioning-url)"
 expect_error "commitFailed: a removal undone" commitFailed \
-	s_rw $ROOT.1.1.6.0 x "$leaf" $ROOT.1.3.8.0 i 2
+	s_rw $ROOT.1.1.6.0 x "$leaf" $ROOT.1.3.1.0 s "" $ROOT.1.3.8.0 i 2
 expect "UNDO put the removed certificate back" server "$(where "$leaf")"
+
+# The operations answer at once and go on in a thread: poll what they leave.
+# poll_until OID PATTERN: reads OID (-Oqv) until it matches, 20 s at most.
+poll_until() {
+	local i out
+	for i in $(seq 100); do
+		out=$(snmpget "${V2[@]}" -Oqv "$AGENT" "$1" 2>&1)
+		case "$out" in $2) echo "$out"; return 0 ;; esac
+		sleep 0.2
+	done
+	echo "$out"
+	return 1
+}
+e=$(snmp_error "$(s_rw $ROOT.1.3.8.0 i 2)")
+expect "secProvisionNow start(2) answers noError at once (nothing listens)" noError "${e:-noError}"
+poll_until $ROOT.1.3.8.0 1 >/dev/null
+out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.5.0 $ROOT.1.3.6.0 2>&1 | tr '\n' '|')
+case "$out" in 3\|\"?*) ok "then secProvLastResult failed(3) and secProvLastError say why ($out)" ;;
+*) not_ok "provisioning state after a failure: $out" ;; esac
+s_rw $ROOT.1.1.9.0 s "127.0.0.1:$closed" >/dev/null
+out=$(poll_until $ROOT.1.1.9.0 '"failed: *')
+expect "secCheckServer of a closed port reads failed: and why" 0 "$?"
+diag "$out"
 
 # ---- provisioning that works ----
 pport=$(free_port)
@@ -156,6 +177,7 @@ bg /usr/bin/python3 -m http.server --bind 127.0.0.1 --directory "$T/www" "$pport
 if wait_port "$pport"; then
 	s_rw $ROOT.1.1.1.0 i 2 $ROOT.1.3.1.0 s "http://127.0.0.1:$pport/p.xml" >/dev/null
 	e=$(snmp_error "$(s_rw $ROOT.1.3.8.0 i 2)")
+	poll_until $ROOT.1.3.8.0 1 >/dev/null
 	expect "secProvisionNow start(2) fetches and applies the file" "noError true" \
 		"${e:-noError} $(ctl get accept-all-certificates)"
 	out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.5.0 $ROOT.1.3.6.0 2>&1 | tr '\n' ' ')
@@ -169,7 +191,7 @@ s_rw $ROOT.1.1.1.0 i 2 >/dev/null	# accept-all off: the check refuses
 sport=$(free_port)
 if s_server "$sport" "$T/stranger.pem" "$T/stranger.key"; then
 	s_rw $ROOT.1.1.9.0 s "127.0.0.1:$sport" >/dev/null
-	out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.1.9.0 2>&1)
+	out=$(poll_until $ROOT.1.1.9.0 '"refused*')
 	expect "secCheckServer reads the verdict" '"refused: unknownIssuer"' "$out"
 	st=$(fp "$T/stranger.pem")
 	out=$(snmpget "${V2[@]}" -Oqv "$AGENT" "$INV_E.19$(fp_index "$st")" 2>&1)
@@ -191,6 +213,40 @@ out=$(s_rw $ROOT.1.1.8.0 i 2)
 expect "secRunExpirySweep run(2) answers noError" "" "$(snmp_error "$out")"
 out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.1.7.0 $ROOT.1.1.8.0 $ROOT.1.3.8.0 2>&1 | tr '\n' ' ')
 expect "the operation objects read idle(1)" "1 1 1 " "$out"
+
+# ---- slow operations do not hold the agent up ----
+# a server that accepts connections and never says a word
+silent=$(free_port)
+bg /usr/bin/python3 -c 'import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(16)
+conns = [s.accept() for _ in range(16)]
+time.sleep(60)' "$silent"
+if wait_port "$silent"; then
+	ms() { echo $(($(date +%s%N) / 1000000)); }
+	s_rw $ROOT.1.3.1.0 s "http://127.0.0.1:$silent/p.xml" $ROOT.1.3.2.0 u 0 >/dev/null
+	t0=$(ms)
+	e=$(snmp_error "$(s_rw $ROOT.1.3.8.0 i 2)")
+	t1=$(ms)
+	expect "secProvisionNow answers at once while the server is silent" "noError fast" \
+		"${e:-noError} $([ $((t1 - t0)) -lt 2000 ] && echo fast || echo "$((t1 - t0)) ms")"
+	out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.3.8.0 2>&1)
+	t2=$(ms)
+	expect "it reads running(3), and a GET is answered meanwhile" "3 fast" \
+		"$out $([ $((t2 - t1)) -lt 2000 ] && echo fast || echo "$((t2 - t1)) ms")"
+	s_rw $ROOT.1.1.9.0 s "127.0.0.1:$silent" >/dev/null
+	expect "secCheckServer reads checking while the check is under way" '"checking"' \
+		"$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.1.9.0 2>&1)"
+	expect_error "inconsistentValue: a second check while one is under way" \
+		inconsistentValue s_rw $ROOT.1.1.9.0 s "127.0.0.1:$silent"
+	out=$(poll_until $ROOT.1.1.9.0 '"failed: *no answer within*')
+	expect "the silent server's check ends failed: with its timeout" 0 "$?"
+	diag "$out"
+else
+	skip "slow operations: the silent server did not start"
+fi
 
 # ---- a NETCONF lock on the configuration ----
 stop_daemon
