@@ -2,8 +2,9 @@
  * snmp_undo.c - UNDO of a committed SET: just before the commit, the
  * certificates and settings the request touches are kept as they are;
  * UNDO commits the transaction that puts them back.  It runs when a later
- * part of the same request fails in ACTION (secProvisionNow, or another
- * sub-agent's objects when the request came through an AgentX master).
+ * part of the same request fails in ACTION (secProvisionNow with no URL,
+ * or another sub-agent's objects when the request came through an AgentX
+ * master).
  *
  * What a restore cannot bring back: an Invalid entry comes back as newly
  * received (first seen, count), an entry's "added" time is the restore's.
