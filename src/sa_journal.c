@@ -34,18 +34,6 @@ path_of(const struct sa_store *st, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", st->dir, name);
 }
 
-int
-sa_fsync_dir(const char *dir)
-{
-	int fd, r;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
 static int
 write_all(int fd, const unsigned char *p, size_t n)
 {

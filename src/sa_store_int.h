@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <sys/types.h>
 
+#include "sa_file.h"
 #include "sa_store.h"
 
 /* An entry as the store holds it: the public part plus its index links. */
@@ -120,7 +121,6 @@ int sa_journal_append(struct sa_store *st, uint64_t seq,
 int sa_journal_compact(struct sa_store *st, char *err, size_t errlen);
 int sa_journal_wants_compaction(const struct sa_store *st);
 void sa_journal_close(struct sa_store *st);
-int sa_fsync_dir(const char *dir);
 
 /* sa_capath.c: the CA list as an OpenSSL -CApath directory */
 void sa_capath_init(struct sa_store *st);

@@ -3,12 +3,12 @@
  * (nacm.h).  The checks are in nacm_check.c.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../src/sa_file.h"
 #include "../daemon/daemon.h"
 #include "../daemon/log.h"
 #include "nacm.h"
@@ -91,29 +91,21 @@ parse_nacm(struct ly_ctx *ctx, const char *xml, struct lyd_node **tree)
 	    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, tree) == LY_SUCCESS ? 0 : -1;
 }
 
-/* Writes the tree to STATE_DIR/nacm.xml durably (tmp, fsync, rename). */
+/* Writes the tree to STATE_DIR/nacm.xml durably (sa_file_replace). */
 static int
 save(struct sa_nacm *n, const struct lyd_node *tree, char *err, size_t errlen)
 {
-	char tmp[4200 + 8];
 	char *xml = NULL;
-	int fd, ok;
+	int r;
 
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return snprintf(err, errlen, "cannot print NACM"), -1;
-	snprintf(tmp, sizeof(tmp), "%s.tmp", n->path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-		free(xml);
-		return snprintf(err, errlen, "%s: %s", tmp, strerror(errno)), -1;
-	}
-	ok = xml == NULL || write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml);
-	ok = ok && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
+	r = sa_file_replace(n->path, xml != NULL ? xml : "", xml != NULL ?
+	    strlen(xml) : 0, 0600);
 	free(xml);
-	if (!ok || rename(tmp, n->path) != 0) {
-		unlink(tmp);
-		return snprintf(err, errlen, "%s: %s", n->path, strerror(errno)), -1;
-	}
+	if (r != 0)
+		return snprintf(err, errlen, "%s: %s", n->path,
+		    strerror(errno)), -1;
 	return 0;
 }
 

@@ -7,7 +7,6 @@
  * and so does the end of the session that issued it (unless it was made
  * persistent).  A fleet push that cuts off management thus undoes itself.
  */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +14,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../../src/sa_file.h"
 #include "../daemon/log.h"
 #include "nacm.h"
 #include "nc_state.h"
@@ -61,42 +61,20 @@ real_password(struct sa_nc_state *ns, struct lyd_node *tree)
 }
 
 static int
-fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
-
-	if (fd < 0)
-		return -1;
-	r = fsync(fd);
-	close(fd);
-	return r;
-}
-
-static int
 rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree)
 {
-	char path[4200], tmp[4208], *xml = NULL;
-	int fd, ok;
+	char path[4200], *xml = NULL;
+	int r;
 
 	rollback_path(ns, path, sizeof(path));
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return -1;
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0) {
-		free(xml);
-		return -1;
-	}
-	ok = xml == NULL || write(fd, xml, strlen(xml)) == (ssize_t)strlen(xml);
-	ok = fsync(fd) == 0 && ok;
-	ok = close(fd) == 0 && ok;
+	r = sa_file_replace(path, xml != NULL ? xml : "", xml != NULL ?
+	    strlen(xml) : 0, 0600);
 	if (xml != NULL)
 		OPENSSL_cleanse(xml, strlen(xml));
 	free(xml);
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return -1;
-	}
-	return fsync_dir(ns->d->cfg->state_dir);
+	return r;
 }
 
 uint32_t
