@@ -11,7 +11,30 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../src/sa_err.h"
 #include "edit.h"
+
+const char *
+edit_core_tag(int core_err)
+{
+	static const char *const by_core[SA_ERR_COUNT] = {
+		[SA_ERR_INVALID] = "invalid-value",
+		[SA_ERR_TOO_LONG] = "invalid-value",
+		[SA_ERR_NOT_FOUND] = "data-missing",
+		[SA_ERR_EXISTS] = "data-exists",
+		[SA_ERR_AMBIGUOUS] = "invalid-value",
+		[SA_ERR_WRONG_LIST] = "invalid-value",
+		[SA_ERR_INCONSISTENT] = "invalid-value",
+		[SA_ERR_DENIED] = "access-denied",
+		[SA_ERR_LOCKED] = "in-use",
+		[SA_ERR_IO] = "operation-failed",
+		[SA_ERR_NOMEM] = "resource-denied",
+		[SA_ERR_REFUSED] = "operation-failed",
+	};
+
+	return core_err > 0 && core_err < SA_ERR_COUNT &&
+	    by_core[core_err] != NULL ? by_core[core_err] : "operation-failed";
+}
 
 int
 edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,

@@ -17,6 +17,12 @@ struct edit_err {
 	char msg[512];
 };
 
+/*
+ * The RFC 6241 error-tag of a core error code (SA_ERR_*): the one table of
+ * the NETCONF front end; "operation-failed" for a code it does not name.
+ */
+const char *edit_core_tag(int core_err);
+
 /* Fills e; returns -1 so that a failing path reads "return edit_fail(...)". */
 int edit_fail(struct edit_err *e, const char *tag, const struct lyd_node *node,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));

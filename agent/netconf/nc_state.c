@@ -18,32 +18,7 @@
 static int
 fail_core(struct edit_err *e, int r, const char *msg)
 {
-	const char *tag = "operation-failed";
-
-	switch (r) {
-	case SA_ERR_INVALID:
-	case SA_ERR_TOO_LONG:
-	case SA_ERR_INCONSISTENT:
-	case SA_ERR_WRONG_LIST:
-		tag = "invalid-value";
-		break;
-	case SA_ERR_NOT_FOUND:
-		tag = "data-missing";
-		break;
-	case SA_ERR_EXISTS:
-		tag = "data-exists";
-		break;
-	case SA_ERR_LOCKED:
-		tag = "in-use";
-		break;
-	case SA_ERR_DENIED:
-		tag = "access-denied";
-		break;
-	case SA_ERR_NOMEM:
-		tag = "resource-denied";
-		break;
-	}
-	return edit_fail(e, tag, NULL, "%s", msg);
+	return edit_fail(e, edit_core_tag(r), NULL, "%s", msg);
 }
 
 int

@@ -167,22 +167,7 @@ struct nc_server_reply *
 nc_rpc_error(struct sa_nc_call *call, int core_err, const char *msg,
     const char *path)
 {
-	static const char *const by_core[SA_ERR_COUNT] = {
-		[SA_ERR_INVALID] = "invalid-value",
-		[SA_ERR_TOO_LONG] = "invalid-value",
-		[SA_ERR_NOT_FOUND] = "data-missing",
-		[SA_ERR_EXISTS] = "data-exists",
-		[SA_ERR_AMBIGUOUS] = "invalid-value",
-		[SA_ERR_WRONG_LIST] = "invalid-value",
-		[SA_ERR_INCONSISTENT] = "invalid-value",
-		[SA_ERR_DENIED] = "access-denied",
-		[SA_ERR_LOCKED] = "in-use",
-		[SA_ERR_IO] = "operation-failed",
-		[SA_ERR_NOMEM] = "resource-denied",
-		[SA_ERR_REFUSED] = "operation-failed",
-	};
-	const char *tag = core_err > 0 && core_err < SA_ERR_COUNT &&
-	    by_core[core_err] != NULL ? by_core[core_err] : "operation-failed";
+	const char *tag = edit_core_tag(core_err);
 
 	return rpc_err(call, tag, 0, path, NULL, "%s", msg);
 }

@@ -185,10 +185,10 @@ check_setting(const struct scalar_row *row, struct snmp_write *w)
 	int r;
 
 	if ((r = sa_setting_check((enum sa_setting)row->key, (char *)w->buf,
-	    err, sizeof(err))) != 0)
-		sa_debug("SET refused: %s", err);
-	return r == 0 ? 0 : r == SA_ERR_TOO_LONG ? SNMP_ERR_WRONGLENGTH :
-	    SNMP_ERR_WRONGVALUE;
+	    err, sizeof(err))) == 0)
+		return 0;
+	sa_debug("SET refused: %s", err);
+	return snmp_set_errstat(r, MODE_SET_RESERVE1);
 }
 
 /* Text: an OCTET STRING within the MIB's SIZE, without NUL; w->buf ends
