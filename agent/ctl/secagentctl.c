@@ -432,7 +432,7 @@ cmd_entry(struct ctl *c, int argc, char **argv)
 static char *
 read_value_stdin(void)
 {
-	char buf[1024];
+	char buf[1024], *v;
 	size_t n;
 
 	if (fgets(buf, sizeof(buf), stdin) == NULL)
@@ -442,7 +442,9 @@ read_value_stdin(void)
 		buf[--n] = '\0';
 	if (n > 0 && buf[n - 1] == '\r')
 		buf[--n] = '\0';
-	return strdup(buf);
+	v = strdup(buf);
+	OPENSSL_cleanse(buf, sizeof(buf));	/* a password, as a rule */
+	return v;
 }
 
 static int

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "config.h"
 
 #define MAX_TOKENS 16
@@ -25,6 +27,16 @@ sa_config_new(void)
 	c->max_sessions = 128;
 	c->sweep_interval = 3600;
 	return c;
+}
+
+/* The SNMP passphrases: wiped before they are freed. */
+static void
+free_secret(char *p)
+{
+	if (p == NULL)
+		return;
+	OPENSSL_cleanse(p, strlen(p));
+	free(p);
 }
 
 static void
@@ -64,8 +76,9 @@ sa_config_free(struct sa_config *c)
 	free(c->communities);
 	for (i = 0; i < c->nsnmp_users; i++) {
 		free(c->snmp_users[i].name); free(c->snmp_users[i].auth_proto);
-		free(c->snmp_users[i].auth_pass); free(c->snmp_users[i].priv_proto);
-		free(c->snmp_users[i].priv_pass);
+		free_secret(c->snmp_users[i].auth_pass);
+		free(c->snmp_users[i].priv_proto);
+		free_secret(c->snmp_users[i].priv_pass);
 	}
 	free(c->snmp_users);
 	for (i = 0; i < c->ntraps; i++) {
@@ -375,7 +388,7 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 int
 sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
 {
-	char line[4096], *tok[MAX_TOKENS], e[256];
+	char line[4096], *tok[MAX_TOKENS], e[256], fbuf[BUFSIZ];
 	const char *why;
 	int n, lineno = 0, r = 0;
 	FILE *f;
@@ -384,6 +397,8 @@ sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	/* the file holds SNMP passphrases: its buffers are ours, and wiped */
+	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
 	free(c->file);
 	c->file = strdup(path);
 	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -415,6 +430,8 @@ sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
 		}
 	}
 	fclose(f);
+	OPENSSL_cleanse(fbuf, sizeof(fbuf));
+	OPENSSL_cleanse(line, sizeof(line));
 	return r;
 }
 
