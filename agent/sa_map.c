@@ -242,17 +242,6 @@ oid_equal(const struct sa_map_node *n, const unsigned int *oid, size_t len)
 	    memcmp(n->oid, oid, len * sizeof(oid[0])) == 0;
 }
 
-const struct sa_map_node *
-sa_map_by_oid(const unsigned int *oid, size_t len)
-{
-	size_t i;
-
-	for (i = 0; i < sa_map_len; i++)
-		if (sa_map[i].mib != NULL && oid_equal(&sa_map[i], oid, len))
-			return sa_map_by_mib(sa_map[i].mib);
-	return NULL;
-}
-
 const char *
 sa_map_kind_name(enum sa_map_kind k)
 {

@@ -188,9 +188,6 @@ const struct sa_map_node *sa_map_by_yang(const char *path);
  */
 const struct sa_map_node *sa_map_by_mib(const char *name);
 
-/* The row that owns the object at oid (relative to sa_map_root), or NULL. */
-const struct sa_map_node *sa_map_by_oid(const unsigned int *oid, size_t len);
-
 /* "container", "scalar", ...; "read-only", ... as the SMI spells them. */
 const char *sa_map_kind_name(enum sa_map_kind k);
 const char *sa_map_access_name(enum sa_map_access a);

@@ -94,10 +94,6 @@ struct sa_details {
 /* Fills *d from a parsed certificate.  Returns 0 or SA_ERR_NOMEM. */
 int sa_cert_details(X509 *x, struct sa_details *d);
 
-/* Fills *d from DER.  Returns 0, SA_ERR_INVALID or SA_ERR_NOMEM. */
-int sa_cert_details_der(const unsigned char *der, size_t len,
-    struct sa_details *d, char *err, size_t errlen);
-
 void sa_details_clear(struct sa_details *d);
 
 /* Whole days from now until t, rounded down; negative once t has passed. */

@@ -213,23 +213,6 @@ sa_cert_details(X509 *x, struct sa_details *d)
 	return 0;
 }
 
-int
-sa_cert_details_der(const unsigned char *der, size_t len, struct sa_details *d,
-    char *err, size_t errlen)
-{
-	const unsigned char *p = der;
-	X509 *x;
-	int r;
-
-	memset(d, 0, sizeof(*d));
-	if ((x = d2i_X509(NULL, &p, (long)len)) == NULL)
-		return sa_fail(err, errlen, SA_ERR_INVALID, "malformed DER");
-	if ((r = sa_cert_details(x, d)) != 0)
-		sa_fail(err, errlen, r, "out of memory");
-	X509_free(x);
-	return r;
-}
-
 void
 sa_details_clear(struct sa_details *d)
 {

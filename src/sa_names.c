@@ -27,13 +27,6 @@ static const char *const setting_names[SA_SET_COUNT] = {
 	"accept-all-certificates", "http-username", "http-password",
 	"provisioning-url", "provisioning-interval",
 };
-static const char *const event_names[] = {
-	"added", "removed", "moved", "changed", "setting", "expiring", "commit",
-};
-static const char *const cause_names[] = {
-	"import", "configure", "accept", "reject", "remove", "setting",
-	"restore-defaults", "expiry-sweep", "tls-check",
-};
 
 #define NAME_OF(tab, i) \
 	((size_t)(i) < sizeof(tab) / sizeof(tab[0]) ? tab[i] : "unknown")
@@ -43,8 +36,6 @@ const char *sa_status_name(enum sa_status s) { return NAME_OF(status_names, s); 
 const char *sa_origin_name(enum sa_origin o) { return NAME_OF(origin_names, o); }
 const char *sa_reason_name(enum sa_reason r) { return NAME_OF(reason_names, r); }
 const char *sa_setting_name(enum sa_setting s) { return NAME_OF(setting_names, s); }
-const char *sa_event_kind_name(enum sa_event_kind k) { return NAME_OF(event_names, k); }
-const char *sa_cause_name(enum sa_cause c) { return NAME_OF(cause_names, c); }
 
 static int
 index_of(const char *const *tab, size_t n, const char *name)

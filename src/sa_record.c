@@ -88,12 +88,6 @@ buf_uint(struct sa_buf *b, uint64_t v, int n)
 		put_le(p, v, n);
 }
 
-void
-sa_buf_u64(struct sa_buf *b, uint64_t v)
-{
-	buf_uint(b, v, 8);
-}
-
 size_t
 sa_frame_begin(struct sa_buf *b)
 {

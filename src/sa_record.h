@@ -37,7 +37,6 @@ struct sa_buf {
 };
 
 void sa_buf_free(struct sa_buf *b);
-void sa_buf_u64(struct sa_buf *b, uint64_t v);
 /* Starts a frame; sa_frame_end fills in its length and CRC. */
 size_t sa_frame_begin(struct sa_buf *b);
 void sa_frame_end(struct sa_buf *b, size_t start);

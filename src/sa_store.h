@@ -323,9 +323,6 @@ enum sa_cause {
 	SA_CAUSE_TLS,		/* a TLS peer presented it */
 };
 
-const char *sa_event_kind_name(enum sa_event_kind k);
-const char *sa_cause_name(enum sa_cause c);
-
 /* One change; every pointer is borrowed for the duration of the callback. */
 struct sa_event {
 	enum sa_event_kind kind;
