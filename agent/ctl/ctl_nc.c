@@ -2,7 +2,8 @@
  * ctl_nc.c - secagentctl through the running daemon: NETCONF over the
  * daemon's UNIX socket (DIR/secagentd.sock), where the peer's uid decides
  * the user.  Each command becomes the NETCONF operation every other
- * client would use, and prints exactly what the direct mode prints.
+ * client would use, and prints what the direct mode prints (but for
+ * provision, which prints "applied": provision-now returns no counts).
  */
 #include <errno.h>
 #include <stdio.h>

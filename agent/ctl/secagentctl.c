@@ -65,7 +65,9 @@ usage(FILE *f)
 	    "  export-provisioning        the settings as a provisioning file\n"
 	    "  restore-defaults           put the factory CA certificates back\n"
 	    "  sweep                      run the expiry sweep now\n"
-	    "FP is a SHA-256 fingerprint or a unique prefix of one (4+ hex digits).\n");
+	    "FP is a SHA-256 fingerprint or a unique prefix of one (4+ hex digits).\n"
+	    "DIR (-d, --dir, --state-dir): default $SECAGENT_STATE_DIR, else "
+	    SA_STATE_DIR ".\n");
 }
 
 static void
@@ -585,6 +587,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "state-dir", required_argument, NULL, 'd' },	/* as secagentd */
 		{ "json", no_argument, NULL, 'j' },
 		{ "factory-bundle", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },

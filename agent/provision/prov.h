@@ -10,7 +10,7 @@
  *   prov_apply.c    one attempt: fetch, parse, commit
  *   prov_daemon.c   struct sa_prov: the thread of secagentd and its state
  *
- * The file (README.md, "Provisioning"):
+ * The file (docs/provisioning.md):
  *
  *   <provisioning version="1.1" productID="e2">
  *     <nvm>

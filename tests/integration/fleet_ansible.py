@@ -21,7 +21,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import (BUILD, NS, check, finish, make_cert, not_ok, ok,  # noqa: E402
+from agentlib import (BUILD, NS, check, finish, make_cert, not_ok, ok,  # noqa: E402
                    skip, config, free_port)
 import fleet_lib as fl  # noqa: E402
 

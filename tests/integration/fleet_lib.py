@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import BUILD, SRC, NS, Agent, free_port, wait_port  # noqa: E402
+from agentlib import BUILD, SRC, NS, Agent, free_port, wait_port  # noqa: E402
 
 ANSIBLE_DIR = os.path.join(SRC, "contrib", "ansible")
 REALM = "secagent"

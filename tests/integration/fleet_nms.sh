@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The NMS examples of README.md ("Monitoring") against a running demo
+# The NMS examples of docs/fleet.md ("Monitoring (NMS)") against a running demo
 # agent: days to expiry and the Invalid list with snmptable and the MIB by
 # name, the notifications received by snmptrapd with
 # contrib/nms/snmptrapd.conf (a v2c trap and an SNMPv3 inform), and every
@@ -43,7 +43,7 @@ ctl import "$T/pinned.pem" >/dev/null
 s_server "$SPORT" "$T/stranger.pem" "$T/stranger.key" || diag "s_server did not start"
 ctl check-server "127.0.0.1:$SPORT" >/dev/null
 
-# ---- README: snmptable, columns picked with cut ----
+# ---- docs/fleet.md: snmptable, columns picked with cut ----
 out=$(snmptable -v2c -c public "${M[@]}" -Cb -Cf '|' "$AGENT" secCaCertTable 2>&1 | cut -d'|' -f4,8,9)
 if grep -q '^Subject|NotAfter|DaysToExpiry$' <<<"$out" &&
    grep -Eq '^CN=soon-ca\|[0-9-]+,[0-9:.]+,\+0:0\|(9|10) days$' <<<"$out"; then

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import BUILD, NS, SRC, check, config, finish, free_port, make_cert, not_ok, ok, skip  # noqa: E402,E501
+from agentlib import BUILD, NS, SRC, check, config, finish, free_port, make_cert, not_ok, ok, skip  # noqa: E402,E501
 import fleet_lib as fl  # noqa: E402
 
 from ncclient.operations import RPCError  # noqa: E402

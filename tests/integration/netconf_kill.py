@@ -11,7 +11,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import *  # noqa: E402,F401,F403
+from agentlib import *  # noqa: E402,F401,F403
 
 SEC = '<security xmlns="%s">%%s</security>' % NS
 ROUNDS = 8

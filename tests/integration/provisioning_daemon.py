@@ -13,7 +13,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import *  # noqa: E402,F401,F403
+from agentlib import *  # noqa: E402,F401,F403
 
 from ncclient.operations import RPCError  # noqa: E402
 from ncclient.xml_ import to_ele  # noqa: E402

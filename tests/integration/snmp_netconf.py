@@ -11,7 +11,7 @@ import tempfile
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nclib import *  # noqa: E402,F401,F403
+from agentlib import *  # noqa: E402,F401,F403
 
 from ncclient.xml_ import to_ele  # noqa: E402
 

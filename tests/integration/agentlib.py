@@ -1,6 +1,9 @@
-"""nclib - what the Python integration tests share: the test protocol of
-tests/run, a real secagentd started in a temporary directory on free
-loopback ports, and ncclient sessions to it.
+"""agentlib - what the Python integration tests of the daemon share: the
+test protocol of tests/run, a real secagentd (Agent, always --demo)
+started in a temporary directory on free loopback ports, ncclient sessions
+to it, certificates made with the openssl tool.  (tests/nclib.py is the
+lower level the NETCONF transport tests use: raw framing over TLS and the
+UNIX socket, configurable daemons, a liveness check after every case.)
 
 Run with /usr/bin/python3: Debian's python3-ncclient lives there."""
 import os
