@@ -21,21 +21,9 @@ BUILD = os.environ.get("SECAGENT_BUILDDIR", os.path.join(SRC, "build"))
 NS = "urn:secagent:yang:secagent-security"
 NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 
-failed = False
-
-
-def ok(name):
-    print("ok - %s" % name, flush=True)
-
-
-def not_ok(name, why=""):
-    global failed
-    failed = True
-    print("not ok - %s: %s" % (name, str(why).replace("\n", " ")[:600]), flush=True)
-
-
-def skip(name, why):
-    print("skip - %s: %s" % (name, why), flush=True)
+# the test protocol of tests/run, and free ports: tests/nclib.py
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from nclib import diag, finish, free_port, not_ok, ok, skip  # noqa: E402,F401
 
 
 def check(name, cond, why=""):
@@ -44,18 +32,6 @@ def check(name, cond, why=""):
     else:
         not_ok(name, why)
     return cond
-
-
-def finish():
-    sys.exit(1 if failed else 0)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_port(port, timeout=15.0):
