@@ -471,6 +471,28 @@ sa_plan_reset(struct sa_txn *t)
 	t->nresults = 0;
 }
 
+/*
+ * Drops the changes that change nothing: a certificate the transaction
+ * added and then removed again (an import and a removal of the same one
+ * in one SNMP SET, say) was never in the store and must not reach the
+ * journal or the subscribers.  The index is rebuilt for what is left.
+ */
+static void
+plan_drop_noops(struct sa_txn *t)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nchanges; i++)
+		if (t->changes[i].old != NULL || t->changes[i].new != NULL)
+			t->changes[n++] = t->changes[i];
+	if (n == t->nchanges)
+		return;
+	t->nchanges = n;
+	memset(t->slots, 0, t->nslots * sizeof(*t->slots));
+	for (i = 0; i < n; i++)
+		t->slots[fp_slot(t, t->changes[i].fp)] = i + 1;
+}
+
 int
 sa_plan(struct sa_txn *t, char *err, size_t errlen)
 {
@@ -487,5 +509,6 @@ sa_plan(struct sa_txn *t, char *err, size_t errlen)
 			return r;
 		}
 	}
+	plan_drop_noops(t);
 	return 0;
 }

@@ -169,6 +169,31 @@ row_exists(struct sa_snmp *s, const unsigned char *fp, enum sa_list l,
 	return r;
 }
 
+/*
+ * Non-zero when the request says two things of w's row at once: its
+ * RowStatus twice (createAndGo and destroy), or a createAndGo and
+ * secRemoveCertificate of the same certificate.  The varbinds of a SET
+ * take effect as if at the same time: such a request is inconsistent.
+ */
+static int
+row_contradicted(const struct snmp_set *set, const struct snmp_write *w)
+{
+	const struct snmp_write *o;
+	size_t i;
+
+	for (i = 0; i < set->nw; i++) {
+		o = &set->w[i];
+		if (o == w || !o->has_fp || memcmp(o->fp, w->fp, SA_FP_LEN) != 0)
+			continue;
+		if (o->node == w->node)
+			return 1;
+		if (w->num == RS_CREATEANDGO && o->node->kind == SA_MAP_RPC &&
+		    o->node->op == SA_OP_REMOVE)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 stage_row_status(struct snmp_set *set, const struct snmp_write *w,
     char *err, size_t errlen)
@@ -176,6 +201,9 @@ stage_row_status(struct snmp_set *set, const struct snmp_write *w,
 	const struct snmp_write *data, *rej;
 	enum sa_list l = w->node->list;
 
+	if (row_contradicted(set, w))
+		return sa_fail(err, errlen, SA_ERR_INCONSISTENT, "one request "
+		    "both creates and removes (or sets twice) a row");
 	switch (w->num) {
 	case RS_CREATEANDGO:
 		if ((data = row_write(set, w, SA_FIELD_CERT_DATA)) == NULL)

@@ -19,6 +19,7 @@ mkca ca2
 mkleaf leaf root
 mkleaf leaf2 root
 mkca other
+mkca ca3
 mkleaf stranger other
 mkdated old root 20200101000000Z 20210101000000Z
 mkdated old2 root 20200101000000Z 20210101000000Z
@@ -131,6 +132,21 @@ expect_error "wrongValue: an interval over a year" wrongValue s_rw $ROOT.1.3.2.0
 expect_error "one bad varbind fails the whole request" wrongValue \
 	s_rw $ROOT.1.2.1.0 s "bob" $ROOT.1.1.1.0 i 7
 expect "and the good one was not applied" 7C2F80C6E5C2 "$(ctl get http-username)"
+
+# ---- one request that says two things of one row ----
+ca3=$(fp "$T/ca3.pem")
+expect_error "inconsistentValue: createAndGo and destroy of one row" inconsistentValue \
+	s_rw "$CA_E.18$(fp_index "$ca3")" i 4 "$CA_E.2$(fp_index "$ca3")" x "$(der_hex "$T/ca3.pem")" \
+	"$CA_E.18$(fp_index "$ca3")" i 6
+expect "and the row was not created" none "$(where "$ca3")"
+expect_error "inconsistentValue: createAndGo and secRemoveCertificate of one certificate" \
+	inconsistentValue s_rw "$CA_E.18$(fp_index "$ca3")" i 4 \
+	"$CA_E.2$(fp_index "$ca3")" x "$(der_hex "$T/ca3.pem")" $ROOT.1.1.6.0 x "$ca3"
+expect "and nothing was created" none "$(where "$ca3")"
+e=$(snmp_error "$(s_rw $ROOT.1.1.5.0 s "$(cat "$T/ca3.pem")" $ROOT.1.1.6.0 x "$ca3")")
+expect "secImportCertificate and secRemoveCertificate of one certificate: nothing changes" \
+	"noError none" "${e:-noError} $(where "$ca3")"
+alive "after requests that contradict themselves"
 
 # ---- ACTION fails: commitFailed, and UNDO restores ----
 # secProvisionNow cannot start without a URL: commitFailed, and UNDO puts

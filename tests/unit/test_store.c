@@ -457,6 +457,44 @@ on_event(const struct sa_event *ev, void *arg)
 	s->last_cause = ev->cause;
 }
 
+/*
+ * A certificate imported and removed again in one transaction (one SNMP
+ * SET can say both) was never there: nothing is announced or journalled.
+ */
+static void
+test_add_then_remove(struct sa_store *st, struct seen *seen)
+{
+	unsigned char fp[SA_FP_LEN];
+	struct seen before = *seen;
+	struct sa_txn *t;
+	char err[256], *pem = tc_pem(pki.selfsigned);
+	int r;
+
+	fp_of(pki.selfsigned, fp);
+	t = sa_txn_new(st, "test");
+	r = sa_txn_import(t, (unsigned char *)pem, strlen(pem),
+	    SA_ORIGIN_IMPORTED, err, sizeof(err));
+	if (r == 0)
+		r = sa_txn_remove(t, fp);
+	if (r == 0)
+		r = sa_txn_commit(t, err, sizeof(err));
+	sa_txn_free(t);
+	t_ok(r == 0 && find_x(st, pki.selfsigned) == NULL &&
+	    seen->added == before.added && seen->removed == before.removed,
+	    "import and remove of one certificate in one transaction: no change");
+	t = sa_txn_new(st, "test");
+	r = sa_txn_import(t, (unsigned char *)pem, strlen(pem),
+	    SA_ORIGIN_IMPORTED, err, sizeof(err));
+	sa_txn_clear_list(t, SA_LIST_SERVER);
+	if (r == 0)
+		r = sa_txn_commit(t, err, sizeof(err));
+	sa_txn_free(t);
+	t_ok(r == 0 && find_x(st, pki.selfsigned) == NULL &&
+	    seen->added == before.added && seen->removed == before.removed,
+	    "import, then clear of its list, in one transaction: no change");
+	free(pem);
+}
+
 static void
 test_events(void)
 {
@@ -494,6 +532,7 @@ test_events(void)
 	sa_txn_free(t);
 	t_ok(r == 0 && sa_store_count(st, SA_LIST_SERVER) == 0 && seen.removed > 3,
 	    "clearing a list removes each entry, each announced");
+	test_add_then_remove(st, &seen);
 	sa_store_unsubscribe(st, id);
 	sa_store_free(st);
 }
