@@ -136,6 +136,14 @@ snmp_preinit(struct sa_snmp *s, const char *confdir)
 	    NETSNMP_DS_LIB_PERSISTENT_DIR, s->persist_dir);
 	netsnmp_ds_set_string(NETSNMP_DS_LIBRARY_ID,
 	    NETSNMP_DS_LIB_CONFIGURATION_DIR, confdir);
+	/*
+	 * The largest message sent.  Net-SNMP bounds a v1/v2c response by
+	 * this alone, not by the UDP transport's limit: a GETBULK of large
+	 * certificates was built too long for one datagram and dropped.
+	 * Now a bulk response is trimmed to fit, and a GET gets tooBig.
+	 */
+	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MSG_SEND_MAX,
+	    SNMP_MAX_MESSAGE);
 	/* libwrap would log every packet */
 	netsnmp_ds_set_boolean(NETSNMP_DS_APPLICATION_ID,
 	    NETSNMP_DS_AGENT_DONT_LOG_TCPWRAPPERS_CONNECTS, 1);

@@ -34,6 +34,7 @@
 #define SNMP_APP "secagentd"	/* Net-SNMP application type */
 #define SNMP_MAX_COLUMN 32	/* highest column number of the tables */
 #define SNMP_QUEUE_MAX 1024	/* queued notifications before dropping */
+#define SNMP_MAX_MESSAGE 65487	/* one UDP datagram over IPv6 (and IPv4) */
 
 struct snmp_notice;
 struct snmp_val;

@@ -118,6 +118,36 @@ for i in 1 2 3 4 5; do snmpget "${V2[@]}" "$AGENT" $ROOT.1.1.1.0 >/dev/null 2>&1
 after=$(wc -l <"$D/daemon.log")
 expect "five requests write no log line" "$before" "$after"
 
+# ---- a GETBULK response larger than one datagram ----
+# 48 CA certificates of about 1.5 KB: 50 repetitions of their DER do not
+# fit in 64 KB.  The response must be trimmed to fit, not dropped.
+san=$(printf 'DNS:%060d.example,' $(seq 20) | sed 's/,$//')
+for i in $(seq 48); do
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-keyout /dev/null -subj "/CN=big $i" -days 30 -set_serial "$i" \
+		-addext basicConstraints=critical,CA:TRUE -addext "subjectAltName=$san" \
+		2>/dev/null
+done >"$T/big.pem"
+# over SNMP (secImportCertificate), 16 at a time: a SET is one datagram too
+awk -v d="$T/big" '/BEGIN/ { n++ } { print > (d "." int((n - 1) / 16)) }' "$T/big.pem"
+for f in "$T"/big.[0-9]; do
+	snmpset "${V3RW[@]}" "$AGENT" $ROOT.1.1.5.0 s "$(cat "$f")" >/dev/null 2>&1
+done
+col() { grep -c "^iso.3.6.1.4.1.32473.1.1.1.2.1.2.*Hex-STRING" <<<"$1"; }
+out=$(snmpbulkget -v2c -c public -t 3 -r 0 -Cn0 -Cr50 "$AGENT" $CA_E.2 2>&1)
+n=$(col "$out")
+if [ "$n" -gt 10 ] && [ "$n" -lt 48 ]; then
+	ok "a v2c GETBULK of 50 certificates is trimmed to one datagram ($n varbinds)"
+else
+	not_ok "a v2c GETBULK too large for a datagram: $n varbinds: $(head -c 200 <<<"$out")"
+fi
+total=$(snmpwalk "${V2[@]}" "$AGENT" $CA_E.2 2>&1 | grep -c "Hex-STRING")
+n=$(col "$(snmpbulkwalk -v2c -c public -t 3 -r 0 -Cr50 "$AGENT" $CA_E.2 2>&1)")
+[ "$total" -ge 48 ] && [ "$n" -eq "$total" ] &&
+	ok "and a bulk walk with -Cr50 sees every row ($n)" ||
+	not_ok "bulk walk with -Cr50: $n rows of $total"
+alive "after oversized responses"
+
 # ---- engine ID and boots ----
 engine() { snmpget "${V3RW[@]}" -Oqv "$AGENT" .1.3.6.1.6.3.10.2.1.1.0 2>&1; }
 boots() { snmpget "${V3RW[@]}" -Oqv "$AGENT" .1.3.6.1.6.3.10.2.1.2.0 2>&1; }
