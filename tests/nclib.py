@@ -197,9 +197,11 @@ def nc_ssh(d, user="admin", password=DEMO_PASSWORD, key=None, timeout=15):
 
 
 class RawSession:
-    """NETCONF 1.0 framing (]]>]]>) over a connected socket."""
+    """NETCONF 1.0 framing (]]>]]>) over a connected socket.  With
+    base11, the hello also offers base:1.1: the session then speaks the
+    chunked framing, which only raw writes (self.s) use here."""
 
-    def __init__(self, sock, timeout=10):
+    def __init__(self, sock, timeout=10, base11=False):
         self.s = sock
         self.s.settimeout(timeout)
         self.buf = b""
@@ -208,8 +210,10 @@ class RawSession:
         m = re.search(r"<session-id>(\d+)</session-id>", self.hello)
         self.session_id = int(m.group(1)) if m else None
         self.send('<hello xmlns="%s"><capabilities><capability>'
-                  'urn:ietf:params:netconf:base:1.0</capability>'
-                  '</capabilities></hello>' % NS_BASE)
+                  'urn:ietf:params:netconf:base:1.0</capability>%s'
+                  '</capabilities></hello>' % (NS_BASE, (
+                      '<capability>urn:ietf:params:netconf:base:1.1'
+                      '</capability>') if base11 else ""))
 
     def send(self, xml):
         self.s.sendall(xml.encode() + EOM)
@@ -248,11 +252,11 @@ class RawSession:
             pass
 
 
-def unix_session(d, timeout=10):
+def unix_session(d, timeout=10, base11=False):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     s.connect(d.sock)
-    return RawSession(s, timeout)
+    return RawSession(s, timeout, base11)
 
 
 def tls_context(d, cert=True):
@@ -264,8 +268,8 @@ def tls_context(d, cert=True):
     return ctx
 
 
-def tls_session(d, cert=True, ctx=None, timeout=10):
+def tls_session(d, cert=True, ctx=None, timeout=10, base11=False):
     ctx = ctx or tls_context(d, cert)
     raw = socket.create_connection(("127.0.0.1", d.tls_port), timeout)
     return RawSession(ctx.wrap_socket(raw, server_hostname="localhost"),
-                      timeout)
+                      timeout, base11)

@@ -107,6 +107,7 @@ ncs_start(struct sa_daemon *d, struct ly_ctx *ctx,
 		return -1;
 	}
 	nc_set_global_rpc_clb(ncs_rpc_entry);
+	ncs_guard_install();
 	for (i = 0; extra_caps != NULL && extra_caps[i] != NULL; i++)
 		nc_server_set_capability(extra_caps[i]);
 	/* the idle timeout is ours (ncs_conn.c): libnetconf2's is 16 bits */

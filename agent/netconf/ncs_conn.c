@@ -8,6 +8,9 @@
  * A session is freed only here too: whatever else wants something of a
  * session (kill, notify) asks through the registry and queues a drain.
  */
+#include <setjmp.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -419,12 +422,68 @@ sess_checks(struct ncs_sess *s, int64_t now)
 	}
 }
 
+/*
+ * libnetconf2 2.0.24 dereferences NULL when a NETCONF 1.1 chunk header is
+ * malformed ("#0", "#abc", "##" first): nc_server_recv_rpc_io answers
+ * malformed-message through an rpc it has not allocated.  Any client could
+ * end the daemon for everyone.  A fault at a NULL address inside
+ * nc_ps_poll, and only there, unwinds to sess_step, which ends that
+ * session.  At that point the session's RPC lock is marked in use (freeing
+ * the session waits a second for it and goes on) and no other lock of
+ * libnetconf2, libyang or libc is held.  Any other fault kills the
+ * process as before.
+ */
+static __thread sigjmp_buf *poll_guard;
+
+static void
+on_fault(int sig, siginfo_t *si, void *uc)
+{
+	sigjmp_buf *j = poll_guard;
+
+	(void)uc;
+	if (j != NULL && (uintptr_t)si->si_addr < 4096) {
+		poll_guard = NULL;
+		siglongjmp(*j, 1);
+	}
+	signal(sig, SIG_DFL);	/* the fault happens again: a core dump */
+}
+
+void
+ncs_guard_install(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_fault;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGSEGV, &sa, NULL);
+}
+
+/* nc_ps_poll, with a fault of libnetconf2 contained (above). */
+static int
+guarded_poll(struct ncs_sess *s, int *faulted)
+{
+	sigjmp_buf jb;
+	int r;
+
+	*faulted = 0;
+	if (sigsetjmp(jb, 1) != 0) {
+		*faulted = 1;
+		return 0;
+	}
+	poll_guard = &jb;
+	r = nc_ps_poll(s->ps, 0, NULL);
+	poll_guard = NULL;
+	return r;
+}
+
 /* One step of s: returns non-zero when something happened. */
 static int
 sess_step(struct ncs_sess *s)
 {
 	int64_t now = ncs_monotime_ms();
-	int r;
+	int r, faulted;
 
 	sess_checks(s, now);
 	if (!s->started && !s->refused &&
@@ -434,7 +493,14 @@ sess_step(struct ncs_sess *s)
 			srv.cb.session_start(s->ns, srv.cb.arg);
 	}
 	busy_set(s->c, ncs_monotime());
-	r = nc_ps_poll(s->ps, 0, NULL);
+	r = guarded_poll(s, &faulted);
+	if (faulted) {
+		sa_warn("session %u: malformed NETCONF 1.1 framing made "
+		    "libnetconf2 fault; the session is dropped", s->id);
+		sess_invalidate(s, NC_SESSION_TERM_OTHER);
+		sess_end(s);
+		return 1;
+	}
 	if (r & (NC_PSPOLL_RPC | NC_PSPOLL_BAD_RPC))
 		s->last_rpc = now;
 	account(s, r);

@@ -134,6 +134,8 @@ int64_t ncs_monotime_ms(void);
  * the session's user when libnetconf2 does not know it, else NULL. */
 void ncs_adopt(struct nc_session *ns, enum ncs_kind kind, int wfd, long uid,
     const char *user);
+/* Contains libnetconf2's fault on malformed 1.1 framing (at start). */
+void ncs_guard_install(void);
 /* The worker's job: everything the connection has to do.  c->mtx not held. */
 void ncs_drain(struct ncs_conn *c);
 /* srv.lock held: queue c for a drain (or a drain again). */

@@ -216,6 +216,23 @@ def unknown_rpc():
     check("module ietf-inet-types" in r, "the session did not go on")
 
 
+def bad_chunk_framing():
+    # libnetconf2 2.0.24 faults on these (a NULL dereference); the daemon
+    # must drop the one session and serve the others
+    for opener in (unix_session, tls_session):
+        for bad in (b"\n#0\n\n##\n", b"\n#abc\n", b"\n##\n"):
+            s = opener(d, base11=True)
+            s.s.sendall(bad)
+            check(s.closed_within(5), "%s: %r: still open" % (
+                opener.__name__, bad))
+            s.close()
+            check(d.alive(), "the daemon died on %r" % bad)
+    s = unix_session(d)
+    r = s.rpc("<get-config><source><running/></source></get-config>")
+    s.close()
+    check("<data" in r, "a new session after them: " + r[:200])
+
+
 def close_session():
     s = unix_session(d)
     check("<ok/>" in s.rpc("<close-session/>"), "no ok")
@@ -272,6 +289,9 @@ case("kill-session of itself or of no session: invalid-value",
 case("an unknown RPC: an rpc-error, and the session goes on",
      unknown_rpc, d)
 case("close-session: ok, then the connection closes", close_session, d)
+case("malformed 1.1 chunk framing (#0, #abc, ## first) over UNIX and TLS: "
+     "that session is dropped, the daemon serves the next", bad_chunk_framing,
+     d)
 case("SIGHUP: a changed cert-to-name rule maps the client certificate "
      "to its new user", sighup_cert_to_name, d)
 rc = d.stop()
