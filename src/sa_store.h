@@ -227,7 +227,13 @@ struct sa_txn;
  */
 struct sa_txn *sa_txn_new(struct sa_store *st, const char *source);
 void sa_txn_free(struct sa_txn *t);
-/* The transaction acts for holder (see sa_store_hold). */
+/*
+ * The transaction acts for holder (see sa_store_hold).  SA_HOLDER_ANY: it
+ * acts for whoever holds the configuration, for a change the device owes
+ * to the holder's protocol itself (the rollback of a NETCONF confirmed
+ * commit that was not confirmed).
+ */
+#define SA_HOLDER_ANY UINT64_MAX
 void sa_txn_set_holder(struct sa_txn *t, uint64_t holder);
 
 /*

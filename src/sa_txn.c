@@ -567,7 +567,8 @@ sa_txn_commit(struct sa_txn *t, char *err, size_t errlen)
 		return sa_fail(err, errlen, SA_ERR_IO,
 		    "the store is open read-only");
 	pthread_mutex_lock(&st->commit_mutex);
-	if (st->holder != 0 && st->holder != t->holder && !t->internal) {
+	if (st->holder != 0 && st->holder != t->holder && !t->internal &&
+	    t->holder != SA_HOLDER_ANY) {
 		r = sa_fail(err, errlen, SA_ERR_LOCKED,
 		    "the configuration is locked by session %llu",
 		    (unsigned long long)st->holder);

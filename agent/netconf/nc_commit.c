@@ -181,7 +181,14 @@ nc_discard(struct sa_nc_state *ns, uint32_t sid, struct edit_err *e)
 	return r;
 }
 
-/* Puts back the configuration from before the confirmed commit. */
+/*
+ * Puts back the configuration from before the confirmed commit.  When it
+ * cannot (a full disk), the commit stays pending and the timer tries
+ * again in ROLLBACK_RETRY_SECS: running must not keep an unconfirmed
+ * change while a later restart would undo it anyway.
+ */
+#define ROLLBACK_RETRY_SECS 5
+
 static void
 roll_back(struct sa_nc_state *ns, const char *why)
 {
@@ -191,18 +198,29 @@ roll_back(struct sa_nc_state *ns, const char *why)
 	pthread_mutex_lock(&ns->mutex);
 	conf = ns->rollback;
 	ns->rollback = NULL;
-	free(ns->persist_id);
-	ns->persist_id = NULL;
-	ns->confirm_sid = 0;
 	pthread_mutex_unlock(&ns->mutex);
 	if (conf == NULL)
 		return;
 	if (nc_apply_config(ns, 0, &system_user, conf, 0, &e) != 0) {
-		sa_error("rollback of the confirmed commit failed: %s", e.msg);
-	} else {
-		sa_warn("confirmed commit rolled back: %s", why);
-		rollback_forget(ns);
+		sa_error("rollback of the confirmed commit failed (again in "
+		    "%d s): %s", ROLLBACK_RETRY_SECS, e.msg);
+		pthread_mutex_lock(&ns->mutex);
+		if (ns->rollback == NULL) {
+			ns->rollback = conf;
+			ns->confirm_deadline = time(NULL) + ROLLBACK_RETRY_SECS;
+			conf = NULL;
+		}
+		pthread_mutex_unlock(&ns->mutex);
+		lyd_free_siblings(conf);
+		return;
 	}
+	sa_warn("confirmed commit rolled back: %s", why);
+	pthread_mutex_lock(&ns->mutex);
+	free(ns->persist_id);
+	ns->persist_id = NULL;
+	ns->confirm_sid = 0;
+	pthread_mutex_unlock(&ns->mutex);
+	rollback_forget(ns);
 	lyd_free_siblings(conf);
 }
 

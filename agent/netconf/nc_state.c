@@ -110,7 +110,8 @@ commit_views(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
 	snprintf(source, sizeof(source), "netconf:%s:%u", u->name, sid);
 	if ((t = sa_txn_new(ns->d->st, source)) == NULL)
 		return edit_fail(e, "resource-denied", NULL, "out of memory");
-	sa_txn_set_holder(t, sid);
+	/* sid 0, the server's own rollback: no lock holds it off */
+	sa_txn_set_holder(t, sid != 0 ? sid : SA_HOLDER_ANY);
 	if (ds_stage_diff(t, before, after, &changes, e) != 0) {
 		sa_txn_free(t);
 		return -1;

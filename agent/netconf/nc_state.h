@@ -69,7 +69,8 @@ int nc_edit(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
     enum nc_datastore ds, const struct lyd_node *edit, const char *default_op,
     int test_only, struct edit_err *e);
 
-/* Makes the configuration tree conf (a full DS_EDIT view) the running one. */
+/* Makes the configuration tree conf (a full DS_EDIT view) the running one;
+ * sid 0 is the server itself (a rollback), which no <lock> holds off. */
 int nc_apply_config(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
     const struct lyd_node *conf, int test_only, struct edit_err *e);
 

@@ -252,6 +252,26 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
     rc, out, _ = a.ctl("get", "http-username")
     check("a confirmed commit whose session ends rolls back", out.strip() == "kept", out)
 
+    # the rollback is the server's own: a lock on running does not stop it
+    m.lock(target="running")
+    m.edit_config(target="candidate", config=config(SEC % "<http-authentication><username>locked</username></http-authentication>"))
+    m.commit(confirmed=True, timeout="2")
+    time.sleep(3.5)
+    rc, out, _ = a.ctl("get", "http-username")
+    check("a confirmed commit under its own session's lock still rolls back", out.strip() == "kept", out)
+    m.unlock(target="running")
+    m.edit_config(target="candidate", config=config(SEC % "<http-authentication><username>persisted</username></http-authentication>"))
+    m.commit(confirmed=True, timeout="2", persist="pp")
+    m4 = a.connect()
+    m4.lock(target="running")
+    time.sleep(3.5)
+    rc, out, _ = a.ctl("get", "http-username")
+    check("a persistent confirmed commit rolls back while another session locks running", out.strip() == "kept", out)
+    m4.unlock(target="running")
+    m4.close_session()
+    check("and no rollback point is left for the next start",
+          not os.path.exists(os.path.join(a.dir, "confirmed-commit.xml")), os.listdir(a.dir))
+
     # module RPCs
     r = m.dispatch(to_ele('<import-certificate xmlns="%s"><pem>%s</pem></import-certificate>' % (NS, open(ca_pem).read())))
     check("import-certificate answers the list of each certificate", ca_fp in r.xml and "<list>ca</list>" in r.xml.replace(" ", ""), r.xml[:500])
