@@ -8,6 +8,7 @@
  * A session is freed only here too: whatever else wants something of a
  * session (kill, notify) asks through the registry and queues a drain.
  */
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
@@ -347,26 +348,63 @@ account(struct ncs_sess *s, int r)
 	pthread_mutex_unlock(&srv.lock);
 }
 
-/* The notifications queued for s, sent now that no reply is being written. */
+/*
+ * Non-zero when c's socket takes more output now.  libnetconf2 writes
+ * until everything is out, however long the peer does not read; so the
+ * notifications of a subscriber that does not read stay queued (up to
+ * NCS_NOTIF_QUEUE_MAX) instead of holding a worker, and the tick tries
+ * again.  (An SSH channel whose window is shut is not seen here: the
+ * watchdog ends a notification stuck for NCS_NOTIF_STUCK_SECS.)
+ */
+static int
+conn_writable(struct ncs_conn *c)
+{
+	struct pollfd p;
+	int fd;
+
+	pthread_mutex_lock(&srv.lock);
+	fd = c->wfd;
+	pthread_mutex_unlock(&srv.lock);
+	if (fd < 0)
+		return 0;
+	p.fd = fd;
+	p.events = POLLOUT;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1 && (p.revents & POLLOUT) != 0;
+}
+
+/* The next notification queued for s, taken off the queue, or NULL. */
+static struct ncs_notif *
+notif_pop(struct ncs_sess *s)
+{
+	struct ncs_notif *n;
+
+	pthread_mutex_lock(&srv.lock);
+	if ((n = s->nq_head) != NULL) {
+		s->nq_head = n->next;
+		if (s->nq_head == NULL)
+			s->nq_tail = &s->nq_head;
+		s->nq_len--;
+	}
+	if (s->nq_len == 0)
+		s->nq_warned = 0;
+	pthread_mutex_unlock(&srv.lock);
+	return n;
+}
+
+/* The notifications queued for s, sent now that no reply is being written,
+ * as long as its socket takes them. */
 static int
 send_notifs(struct ncs_sess *s)
 {
-	struct ncs_notif *n, *next;
+	struct ncs_notif *n;
 	struct nc_server_notif *sn;
 	uint64_t sent = 0;
+	int any = 0;
 	char *t;
 
-	pthread_mutex_lock(&srv.lock);
-	n = s->nq_head;
-	s->nq_head = NULL;
-	s->nq_tail = &s->nq_head;
-	s->nq_len = 0;
-	s->nq_warned = 0;
-	pthread_mutex_unlock(&srv.lock);
-	if (n == NULL)
-		return 0;
-	for (; n != NULL; n = next) {
-		next = n->next;
+	while (conn_writable(s->c) && (n = notif_pop(s)) != NULL) {
+		any = 1;
 		t = NULL;
 		sn = NULL;
 		if (nc_session_get_status(s->ns) == NC_STATUS_RUNNING &&
@@ -378,12 +416,18 @@ send_notifs(struct ncs_sess *s)
 			free(t);
 		} else {
 			busy_set(s->c, ncs_monotime());
+			__atomic_store_n(&s->c->notif_since, ncs_monotime(),
+			    __ATOMIC_RELAXED);
 			if (nc_server_notif_send(s->ns, sn, 1000) == NC_MSG_NOTIF)
 				sent++;
+			__atomic_store_n(&s->c->notif_since, 0,
+			    __ATOMIC_RELAXED);
 			nc_server_notif_free(sn);	/* and the tree, and t */
 		}
 		free(n);
 	}
+	if (!any)
+		return 0;
 	pthread_mutex_lock(&srv.lock);
 	s->out_notifications += sent;
 	srv.stats.out_notifications += sent;

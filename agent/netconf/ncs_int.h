@@ -27,7 +27,8 @@
 #define NCS_NOTIF_QUEUE_MAX 1024	/* per session: a client not reading */
 #define NCS_WATCHDOG_SECS 60		/* one RPC or send longer: shutdown() */
 #define NCS_REFUSED_SECS 10		/* an over-limit session's grace */
-#define NCS_WORKERS 4
+#define NCS_WORKERS 16		/* a slow client holds one up to the watchdog */
+#define NCS_NOTIF_STUCK_SECS 10	/* one notification longer: shutdown() */
 #define NCS_UNIX_HANDSHAKES 16		/* UNIX hellos in progress at once */
 
 enum ncs_kind { NCS_SSH, NCS_TLS, NCS_UNIX };
@@ -84,6 +85,7 @@ struct ncs_conn {
 	pthread_mutex_t mtx;
 	struct ncs_sess *sessions;	/* under mtx */
 	time_t busy_since;		/* monotonic, 0 = idle; atomic */
+	time_t notif_since;		/* sending a notification; atomic */
 	/* [srv] */
 	int wfd;			/* ours: epoll, watchdog; -1 = closed */
 	unsigned refs;

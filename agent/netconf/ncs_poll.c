@@ -74,6 +74,15 @@ tick(void)
 				    (long)(now - since));
 				conn_shut(c);
 			}
+			since = __atomic_load_n(&c->notif_since,
+			    __ATOMIC_RELAXED);
+			if (since != 0 && now - since > NCS_NOTIF_STUCK_SECS &&
+			    !c->shut) {
+				sa_warn("a subscriber has not read a "
+				    "notification for %ld s: shut down",
+				    (long)(now - since));
+				conn_shut(c);
+			}
 			ncs_conn_queue(c);
 		}
 	}
