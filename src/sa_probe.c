@@ -9,6 +9,7 @@
 #include <netdb.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -41,9 +42,10 @@ sa_split_host_port(const char *target, char *host, size_t hlen, char *port,
 		n = (size_t)(colon - target);
 	}
 	if (n == 0 || n >= hlen || strlen(colon + 1) == 0 ||
-	    strlen(colon + 1) >= plen || strspn(colon + 1, "0123456789") !=
-	    strlen(colon + 1))
-		return -1;
+	    strlen(colon + 1) >= plen || strlen(colon + 1) > 5 ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+		return -1;	/* getaddrinfo would take 99999 as 34463 */
 	memcpy(host, target, n);
 	host[n] = '\0';
 	snprintf(port, plen, "%s", colon + 1);

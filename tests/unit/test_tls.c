@@ -256,6 +256,28 @@ test_callback(void)
 	sa_store_unlock(st);
 }
 
+static void
+test_host_port(void)
+{
+	char host[64], port[16];
+
+	t_ok(sa_split_host_port("prov.example:443", host, sizeof(host), port,
+	    sizeof(port)) == 0 && strcmp(host, "prov.example") == 0 &&
+	    strcmp(port, "443") == 0, "HOST:PORT splits");
+	t_ok(sa_split_host_port("[::1]:6513", host, sizeof(host), port,
+	    sizeof(port)) == 0 && strcmp(host, "::1") == 0 &&
+	    strcmp(port, "6513") == 0, "[V6]:PORT splits");
+	t_ok(sa_split_host_port("h:99999", host, sizeof(host), port,
+	    sizeof(port)) != 0 && sa_split_host_port("h:0", host,
+	    sizeof(host), port, sizeof(port)) != 0 &&
+	    sa_split_host_port("h:0000080", host, sizeof(host), port,
+	    sizeof(port)) != 0, "ports 0, 99999, and of 7 digits are refused");
+	t_ok(sa_split_host_port("h", host, sizeof(host), port,
+	    sizeof(port)) != 0 && sa_split_host_port("h:x1", host,
+	    sizeof(host), port, sizeof(port)) != 0,
+	    "no port, a port that is not a number: refused");
+}
+
 int
 main(void)
 {
@@ -265,6 +287,7 @@ main(void)
 	time_t now = time(NULL);
 	int r;
 
+	test_host_port();
 	root_key = tc_key();
 	int_key = tc_key();
 	leaf_key = tc_key();
