@@ -263,6 +263,14 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 		return edit_fail(e, "invalid-value", en,
 		    "%s is state data (config false): it cannot be edited",
 		    en->schema->name);
+	if (yang_meta(en, "insert") != NULL &&
+	    !(en->schema->flags & LYS_ORDBY_USER)) {
+		edit_fail(e, "bad-attribute", en, "yang:insert applies to "
+		    "ordered-by user lists only; %s is not one",
+		    en->schema->name);
+		snprintf(e->ns, sizeof(e->ns), "%s", "insert");
+		return -1;
+	}
 	first = parent != NULL ? lyd_child(parent) : *top;
 	t = find_instance(first, en);
 	if (strcmp(op, "create") == 0) {

@@ -131,6 +131,13 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
         target="running", config=config(SEC % "<no-such-thing>1</no-such-thing>")), "unknown-element")
     check("unknown-element names the bad element", e is not None and "bad-element>no-such-thing<" in err_xml(e), e and err_xml(e))
 
+    # yang:insert on a list that is not ordered-by user: bad-attribute
+    expect_error("yang:insert on ca-certificate (ordered-by system)", lambda: m.edit_config(
+        target="running", config=config(SEC % (
+            '<certificates><ca-certificate xmlns:yang="urn:ietf:params:xml:ns:yang:1" yang:insert="first">'
+            '<fingerprint>%s</fingerprint><cert-data>%s</cert-data></ca-certificate></certificates>'
+            % (other_fp, base64.b64encode(other_der).decode())))), "bad-attribute")
+
     # delete of what does not exist: data-missing
     expect_error("delete of a missing entry", lambda: m.edit_config(target="running", config=config(SEC % (
         "<certificates>%s</certificates>" % ca_entry(other_fp, other_der, "delete")))), "data-missing")
