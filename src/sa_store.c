@@ -535,7 +535,7 @@ sa_store_find_prefix(struct sa_store *st, const char *hex,
 		return sa_fail(err, errlen, SA_ERR_INVALID,
 		    "fingerprint prefix \"%s\" is too short (4 digits at least)",
 		    hex);
-	memcpy(buf + len, "0000000000000000000000000000000000000000000000000000000000000000", SA_FP_HEX_LEN - len);
+	memset(buf + len, '0', SA_FP_HEX_LEN - len);
 	buf[SA_FP_HEX_LEN] = '\0';
 	sa_fp_from_hex(buf, lo);
 	memset(buf + len, 'f', SA_FP_HEX_LEN - len);

@@ -238,13 +238,16 @@ cert_from_node(struct ctl_cert *c, const struct lyd_node *e, int details)
 	if (details) {
 		struct sa_details *d = &c->details;
 		d->serial = strdup((v = leaf(e, "details/serial-number")) ? v : "");
-		d->signature_algorithm = strdup((v = leaf(e, "details/signature-algorithm")) ? v : "");
-		d->public_key_algorithm = strdup((v = leaf(e, "details/public-key-algorithm")) ? v : "");
+		v = leaf(e, "details/signature-algorithm");
+		d->signature_algorithm = strdup(v != NULL ? v : "");
+		v = leaf(e, "details/public-key-algorithm");
+		d->public_key_algorithm = strdup(v != NULL ? v : "");
 		d->public_key_bits = (v = leaf(e, "details/public-key-bits")) ? atoi(v) : 0;
 		d->is_ca = (v = leaf(e, "details/is-ca")) != NULL && strcmp(v, "true") == 0;
 		d->key_usage = strdup((v = leaf(e, "details/key-usage")) ? v : "");
 		d->subject_alt_names = strdup((v = leaf(e, "details/subject-alt-names")) ? v : "");
-		snprintf(d->sha1, sizeof(d->sha1), "%s", (v = leaf(e, "details/sha1-fingerprint")) ? v : "");
+		v = leaf(e, "details/sha1-fingerprint");
+		snprintf(d->sha1, sizeof(d->sha1), "%s", v != NULL ? v : "");
 		snprintf(d->sha256, sizeof(d->sha256), "%s", c->fingerprint);
 		c->has_details = 1;
 		if ((v = leaf(e, "cert-data")) != NULL) {

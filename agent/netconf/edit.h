@@ -12,8 +12,8 @@ struct edit_err {
 	const char *tag;	/* RFC 6241 error-tag: "data-exists", ... */
 	char path[512];		/* error-path, or "" */
 	char elem[128];		/* bad-element, or "" */
-	char ns[256];		/* unknown-namespace: the namespace; *-attribute:
-				   the attribute's name */
+	/* unknown-namespace: the namespace; *-attribute: the attribute's name */
+	char ns[256];
 	char msg[512];
 };
 
