@@ -41,7 +41,9 @@ writer(int fd, int round)
 		t = sa_txn_new(st, "crash");
 		memset(rec, 0, sizeof(rec));
 		if (i % 25 == 24) {
-			snprintf(pw, sizeof(pw), "%d-%ld", round, i);
+			/* bounded, for the compiler: round < 1000, i < 1e9 */
+			snprintf(pw, sizeof(pw), "%d-%ld", round % 1000,
+			    i % 1000000000L);
 			sa_txn_set(t, SA_SET_HTTP_PASSWORD, pw, err, sizeof(err));
 			rec[0] = 'P';
 			snprintf((char *)rec + 1, REC - 1, "%s", pw);
