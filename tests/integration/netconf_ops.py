@@ -5,6 +5,7 @@ options, errors of RFC 6241 Appendix A, locks, the candidate with commit,
 discard and confirmed commit, validate, the module's RPCs, and that every
 error leaves the store unchanged."""
 import base64
+import difflib
 import os
 import sys
 import tempfile
@@ -151,7 +152,9 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
         "<certificates><accept-all-certificates>true</accept-all-certificates></certificates>"
         "<http-authentication><password>%s</password></http-authentication>" % ("p" * 80)))), "invalid-value")
     rc, out, _ = a.ctl("get", "accept-all-certificates")
-    check("an edit is all or nothing", out.strip() == "false" and snapshot(a) == before, out)
+    after = snapshot(a)
+    check("an edit is all or nothing", out.strip() == "false" and after == before,
+          out if after == before else [ln for ln in difflib.unified_diff(before.splitlines(), after.splitlines(), lineterm="")][:12])
 
     # test-only changes nothing
     m.edit_config(target="running", test_option="test-only", config=config(SEC % (
