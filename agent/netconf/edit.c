@@ -178,6 +178,24 @@ place(struct lyd_node *parent, struct lyd_node *t, const struct lyd_node *en,
 	return 0;
 }
 
+/*
+ * Non-zero when an earlier sibling of en is the same leaf, container or
+ * anydata: <username>a</username><username>b</username> says two things.
+ * (A list entry twice is found by its keys where it is applied.)
+ */
+static int
+duplicate(const struct lyd_node *en)
+{
+	const struct lyd_node *s;
+
+	if (!(en->schema->nodetype & (LYS_LEAF | LYS_CONTAINER | LYD_NODE_ANY)))
+		return 0;
+	for (s = lyd_first_sibling(en); s != NULL && s != en; s = s->next)
+		if (s->schema == en->schema)
+			return 1;
+	return 0;
+}
+
 /* The target's instance of edit node en: a leaf or container by its schema
  * node (a new value is an update), a list entry by its keys. */
 static struct lyd_node *
@@ -263,6 +281,9 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 		return edit_fail(e, "invalid-value", en,
 		    "%s is state data (config false): it cannot be edited",
 		    en->schema->name);
+	if (duplicate(en))
+		return edit_fail(e, "invalid-value", en, "duplicate instance "
+		    "of %s: it can appear once", en->schema->name);
 	if (yang_meta(en, "insert") != NULL &&
 	    !(en->schema->flags & LYS_ORDBY_USER)) {
 		edit_fail(e, "bad-attribute", en, "yang:insert applies to "

@@ -139,6 +139,12 @@ def run(a, m, ca_der, ca_fp, leaf_der, leaf_fp, leaf_pem, other_der, other_fp, c
             '<fingerprint>%s</fingerprint><cert-data>%s</cert-data></ca-certificate></certificates>'
             % (other_fp, base64.b64encode(other_der).decode())))), "bad-attribute")
 
+    # the same leaf twice in one edit: invalid-value, nothing changes
+    expect_error("a leaf given twice in one edit", lambda: m.edit_config(
+        target="running", config=config(SEC % (
+            "<http-authentication><username>a</username><username>b</username>"
+            "</http-authentication>"))), "invalid-value")
+
     # delete of what does not exist: data-missing
     expect_error("delete of a missing entry", lambda: m.edit_config(target="running", config=config(SEC % (
         "<certificates>%s</certificates>" % ca_entry(other_fp, other_der, "delete")))), "data-missing")
