@@ -431,6 +431,7 @@ nc_state_free(struct sa_daemon *d)
 	/* a pending confirmed commit is not confirmed by a shutdown */
 	ns->stopping = 0;
 	roll_back(ns, "the daemon stops");
+	lyd_free_siblings(ns->rollback);	/* it failed: the file is kept */
 	lyd_free_siblings(ns->candidate);
 	nacm_free(ns->nacm);
 	free(ns->persist_id);
