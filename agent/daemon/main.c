@@ -228,7 +228,7 @@ static void
 main_loop(struct sa_daemon *d, const struct options *o, sigset_t *set)
 {
 	struct timespec ts = { 1, 0 };
-	time_t next_sweep = 0;
+	time_t next_sweep = time(NULL) + d->cfg->sweep_interval;
 	int sig;
 
 	for (;;) {
@@ -302,6 +302,9 @@ main(int argc, char **argv)
 		sa_netconf_stop(&d);
 		goto out;
 	}
+	/* the first sweep, its notifications and traps included, before
+	 * "started": whoever waits for that line sees the swept store */
+	sweep(&d);
 	sa_info("secagentd started, state in %s", d.cfg->state_dir);
 	main_loop(&d, &o, &set);
 	r = 0;
