@@ -22,9 +22,10 @@ sa_fsync_dir(const char *dir)
 	return r;
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
+int
+sa_write_all(int fd, const void *buf, size_t n)
 {
+	const unsigned char *p = buf;
 	ssize_t w;
 
 	while (n > 0) {
@@ -59,7 +60,7 @@ sa_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    mode)) < 0)
 		return -1;
-	if (write_all(fd, data, len) != 0 || fsync(fd) != 0) {
+	if (sa_write_all(fd, data, len) != 0 || fsync(fd) != 0) {
 		saved = errno;
 		close(fd);
 		goto fail;

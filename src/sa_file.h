@@ -9,6 +9,10 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* Writes all n bytes of buf to fd (again after a short write or EINTR);
+ * 0, or -1 with errno set. */
+int sa_write_all(int fd, const void *buf, size_t n);
+
 /* fsyncs the directory dir, so that a rename in it is durable; 0 or -1. */
 int sa_fsync_dir(const char *dir);
 

@@ -34,23 +34,6 @@ path_of(const struct sa_store *st, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", st->dir, name);
 }
 
-static int
-write_all(int fd, const unsigned char *p, size_t n)
-{
-	ssize_t w;
-
-	while (n > 0) {
-		if ((w = write(fd, p, n)) < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Reads a whole file; *buf is NULL when it does not exist. */
 static int
 read_file(const char *path, unsigned char **buf, size_t *len)
@@ -363,7 +346,7 @@ sa_journal_append(struct sa_store *st, uint64_t seq,
 	sa_frame_end(&b, start);
 	if (b.failed) {
 		r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
-	} else if (write_all(st->journal_fd, b.p, b.len) != 0 ||
+	} else if (sa_write_all(st->journal_fd, b.p, b.len) != 0 ||
 	    fdatasync(st->journal_fd) != 0) {
 		r = sa_fail(err, errlen, SA_ERR_IO, "writing %s/%s: %s",
 		    st->dir, LOG_NAME, strerror(errno));
@@ -387,7 +370,7 @@ flush_if(int fd, struct sa_buf *b, size_t limit, off_t *total)
 		return -1;
 	if (b->len < limit)
 		return 0;
-	if (write_all(fd, b->p, b->len) != 0)
+	if (sa_write_all(fd, b->p, b->len) != 0)
 		return -1;
 	*total += (off_t)b->len;
 	OPENSSL_cleanse(b->p, b->len);
