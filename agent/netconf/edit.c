@@ -129,6 +129,15 @@ yang_meta(const struct lyd_node *n, const char *name)
 	return NULL;
 }
 
+/* An ordered-by user list or leaf-list (the flag's bit means something
+ * else on other nodes). */
+static int
+user_ordered(const struct lysc_node *n)
+{
+	return (n->nodetype & (LYS_LIST | LYS_LEAFLIST)) &&
+	    (n->flags & LYS_ORDBY_USER);
+}
+
 /*
  * yang:insert (RFC 7950 7.8.6) for an ordered-by user list or leaf-list:
  * puts t first, last, or before/after the instance yang:key or
@@ -142,8 +151,7 @@ place(struct lyd_node *parent, struct lyd_node *t, const struct lyd_node *en,
 	struct lyd_node *first, *anchor = NULL;
 	char path[512];
 
-	if (where == NULL || parent == NULL ||
-	    !(t->schema->flags & LYS_ORDBY_USER))
+	if (where == NULL || parent == NULL || !user_ordered(t->schema))
 		return 0;
 	first = lyd_child(parent);
 	while (first != NULL && first->schema != t->schema)
@@ -284,8 +292,7 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 	if (duplicate(en))
 		return edit_fail(e, "invalid-value", en, "duplicate instance "
 		    "of %s: it can appear once", en->schema->name);
-	if (yang_meta(en, "insert") != NULL &&
-	    !(en->schema->flags & LYS_ORDBY_USER)) {
+	if (yang_meta(en, "insert") != NULL && !user_ordered(en->schema)) {
 		edit_fail(e, "bad-attribute", en, "yang:insert applies to "
 		    "ordered-by user lists only; %s is not one",
 		    en->schema->name);

@@ -195,24 +195,23 @@ roll_back(struct sa_nc_state *ns, const char *why)
 	struct lyd_node *conf;
 	struct edit_err e;
 
+	/* as nc_commit: no confirmed commit starts while this one ends */
+	pthread_mutex_lock(&ns->cand_mutex);
 	pthread_mutex_lock(&ns->mutex);
 	conf = ns->rollback;
 	ns->rollback = NULL;
 	pthread_mutex_unlock(&ns->mutex);
 	if (conf == NULL)
-		return;
+		goto out;
 	if (nc_apply_config(ns, 0, &system_user, conf, 0, &e) != 0) {
 		sa_error("rollback of the confirmed commit failed (again in "
 		    "%d s): %s", ROLLBACK_RETRY_SECS, e.msg);
 		pthread_mutex_lock(&ns->mutex);
-		if (ns->rollback == NULL) {
-			ns->rollback = conf;
-			ns->confirm_deadline = time(NULL) + ROLLBACK_RETRY_SECS;
-			conf = NULL;
-		}
+		ns->rollback = conf;
+		ns->confirm_deadline = time(NULL) + ROLLBACK_RETRY_SECS;
+		pthread_cond_signal(&ns->cond);	/* the timer: a new deadline */
 		pthread_mutex_unlock(&ns->mutex);
-		lyd_free_siblings(conf);
-		return;
+		goto out;
 	}
 	sa_warn("confirmed commit rolled back: %s", why);
 	pthread_mutex_lock(&ns->mutex);
@@ -222,6 +221,8 @@ roll_back(struct sa_nc_state *ns, const char *why)
 	pthread_mutex_unlock(&ns->mutex);
 	rollback_forget(ns);
 	lyd_free_siblings(conf);
+ out:
+	pthread_mutex_unlock(&ns->cand_mutex);
 }
 
 static void *

@@ -400,10 +400,15 @@ send_notifs(struct ncs_sess *s)
 	struct ncs_notif *n;
 	struct nc_server_notif *sn;
 	uint64_t sent = 0;
+	size_t budget;
 	int any = 0;
 	char *t;
 
-	while (conn_writable(s->c) && (n = notif_pop(s)) != NULL) {
+	pthread_mutex_lock(&srv.lock);
+	budget = s->nq_len;	/* what is queued now: then the RPCs again */
+	pthread_mutex_unlock(&srv.lock);
+	while (budget-- > 0 && conn_writable(s->c) &&
+	    (n = notif_pop(s)) != NULL) {
 		any = 1;
 		t = NULL;
 		sn = NULL;
@@ -485,11 +490,13 @@ on_fault(int sig, siginfo_t *si, void *uc)
 	sigjmp_buf *j = poll_guard;
 
 	(void)uc;
-	if (j != NULL && (uintptr_t)si->si_addr < 4096) {
+	if (j != NULL && si->si_code > 0 && (uintptr_t)si->si_addr < 4096) {
 		poll_guard = NULL;
 		siglongjmp(*j, 1);
 	}
 	signal(sig, SIG_DFL);	/* the fault happens again: a core dump */
+	if (si->si_code <= 0)
+		raise(sig);	/* sent, not a fault: act on it as it was */
 }
 
 void
@@ -595,6 +602,8 @@ struct nc_server_reply *
 ncs_rpc_entry(struct lyd_node *rpc, struct nc_session *ns)
 {
 	struct ncs_sess *s = nc_session_get_data(ns);
+	struct nc_server_reply *reply;
+	sigjmp_buf *guard;
 	struct lyd_node *e;
 	char msg[128];
 	int max;
@@ -611,5 +620,11 @@ ncs_rpc_entry(struct lyd_node *rpc, struct nc_session *ns)
 		nc_session_set_term_reason(ns, NC_SESSION_TERM_OTHER);
 		return nc_server_reply_err(e);
 	}
-	return srv.cb.rpc(rpc, ns, srv.cb.arg);
+	/* our own RPC handlers run unguarded: a fault there, with our locks
+	 * held, must dump core rather than be taken for bad framing */
+	guard = poll_guard;
+	poll_guard = NULL;
+	reply = srv.cb.rpc(rpc, ns, srv.cb.arg);
+	poll_guard = guard;
+	return reply;
 }

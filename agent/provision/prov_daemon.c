@@ -193,6 +193,7 @@ prov_thread(void *arg)
 		snprintf(source, sizeof(source), "%s", p->requested ?
 		    p->req_source : "provisioning");
 		p->requested = 0;
+		p->state.running = 1;	/* no idle between request and attempt */
 		pthread_mutex_unlock(&p->lock);
 		attempt(p, 0, source, err, sizeof(err));
 	}
