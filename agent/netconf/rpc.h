@@ -30,6 +30,10 @@ struct nc_server_reply *rpc_err(const struct sa_nc_call *c, const char *tag,
     __attribute__((format(printf, 6, 7)));
 struct nc_server_reply *rpc_edit_err(const struct sa_nc_call *c,
     const struct edit_err *e);
+/* A reply of the RPC's output with its "data" anydata holding value of
+ * type (owned: freed on failure too). */
+struct nc_server_reply *rpc_any_reply(const struct sa_nc_call *c, void *value,
+    LYD_ANYDATA_VALUETYPE type, NC_WD_MODE wd);
 /* A reply whose output node "data" holds tree (taken over). */
 struct nc_server_reply *rpc_data_reply(const struct sa_nc_call *c,
     struct lyd_node *tree, NC_WD_MODE wd);

@@ -148,19 +148,29 @@ rpc_edit_err(const struct sa_nc_call *c, const struct edit_err *e)
 }
 
 struct nc_server_reply *
-rpc_data_reply(const struct sa_nc_call *c, struct lyd_node *tree,
-    NC_WD_MODE wd)
+rpc_any_reply(const struct sa_nc_call *c, void *value,
+    LYD_ANYDATA_VALUETYPE type, NC_WD_MODE wd)
 {
 	struct lyd_node *out = NULL;
 
 	if (lyd_new_inner(NULL, c->rpc->schema->module, c->rpc->schema->name, 0,
-	    &out) != LY_SUCCESS || lyd_new_any(out, NULL, "data", tree, 1,
-	    LYD_ANYDATA_DATATREE, 1, NULL) != LY_SUCCESS) {
-		lyd_free_siblings(tree);
+	    &out) != LY_SUCCESS || lyd_new_any(out, NULL, "data", value, 1,
+	    type, 1, NULL) != LY_SUCCESS) {
+		if (type == LYD_ANYDATA_DATATREE)
+			lyd_free_siblings(value);
+		else
+			free(value);
 		lyd_free_tree(out);
 		return rpc_err(c, "resource-denied", 0, NULL, NULL, "out of memory");
 	}
 	return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+}
+
+struct nc_server_reply *
+rpc_data_reply(const struct sa_nc_call *c, struct lyd_node *tree,
+    NC_WD_MODE wd)
+{
+	return rpc_any_reply(c, tree, LYD_ANYDATA_DATATREE, wd);
 }
 
 struct nc_server_reply *

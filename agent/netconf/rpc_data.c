@@ -377,20 +377,16 @@ print_data(struct lyd_node **tree, NC_WD_MODE wd, char **text)
 static struct nc_server_reply *
 data_reply(struct sa_nc_call *c, struct lyd_node *tree, NC_WD_MODE wd)
 {
-	struct lyd_node *out = NULL;
 	char *text = NULL;
 	int r;
 
 	if (tree == NULL || (r = print_data(&tree, wd, &text)) == 0)
 		return rpc_data_reply(c, tree, wd);
-	if (r < 0 || lyd_new_inner(NULL, c->rpc->schema->module, c->rpc->schema->name, 0,
-	    &out) != LY_SUCCESS || lyd_new_any(out, NULL, "data", text, 1,
-	    LYD_ANYDATA_XML, 1, NULL) != LY_SUCCESS) {
+	if (r < 0) {
 		free(text);
-		lyd_free_tree(out);
 		return rpc_err(c, "resource-denied", 0, NULL, NULL, "out of memory");
 	}
-	return nc_server_reply_data(out, wd, NC_PARAMTYPE_FREE);
+	return rpc_any_reply(c, text, LYD_ANYDATA_XML, wd);
 }
 
 static struct nc_server_reply *
