@@ -65,35 +65,32 @@ wait_port() {
 
 # ---- a test PKI made with the openssl tool ----
 
-# mkca NAME [ISSUER]: NAME.pem / NAME.key, a CA (self-signed without ISSUER).
+# Made by tests/certlib.py, valid from an hour ago on the tests' clock
+# (test_now below); subject "O=secagent tests, CN=NAME"; EC P-256.
+# mkca NAME [ISSUER] [DAYS]: NAME.pem / NAME.key, a CA (self-signed
+# without ISSUER), for DAYS days (365).
 mkca() {
-	local name=$1 issuer=${2:-}
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/$name.key" -subj "/O=secagent tests/CN=$name" \
-		-out "$T/$name.csr" 2>/dev/null
-	if [ -z "$issuer" ]; then
-		openssl x509 -req -in "$T/$name.csr" -signkey "$T/$name.key" -days 365 \
-			-extfile <(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\n') \
-			-out "$T/$name.pem" 2>/dev/null
-	else
-		openssl x509 -req -in "$T/$name.csr" -CA "$T/$issuer.pem" -CAkey "$T/$issuer.key" \
-			-CAcreateserial -days 365 \
-			-extfile <(printf 'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n') \
-			-out "$T/$name.pem" 2>/dev/null
-	fi
+	local issuer=()
+	[ -n "${2:-}" ] && issuer=(--issuer "$2")
+	/usr/bin/python3 "$SRC/tests/certlib.py" "$T" "$1" --ca "${issuer[@]+"${issuer[@]}"}" \
+		--days "${3:-365}"
 }
 
 # mkleaf NAME ISSUER [DAYS]: a server certificate for localhost and 127.0.0.1.
 mkleaf() {
-	local name=$1 issuer=$2 days=${3:-365}
-	openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/$name.key" -subj "/O=secagent tests/CN=$name" \
-		-out "$T/$name.csr" 2>/dev/null
-	openssl x509 -req -in "$T/$name.csr" -CA "$T/$issuer.pem" -CAkey "$T/$issuer.key" \
-		-CAcreateserial -days "$days" \
-		-extfile <(printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n') \
-		-out "$T/$name.pem" 2>/dev/null
+	/usr/bin/python3 "$SRC/tests/certlib.py" "$T" "$1" --issuer "$2" --days "${3:-365}"
 }
+
+# The factory bundle every test agent starts with (--factory-bundle), made
+# here: no test depends on Debian's ca-certificates.  ctl.sh alone looks
+# at the real default set.
+mkca factory-root
+FACTORY="$T/factory-root.pem"
+
+# test_now: seconds since the epoch on the tests' clock, the real time
+# moved by $SECAGENT_TEST_CLOCK_OFFSET (tests/run --clock-days), as the
+# store of secagentd and secagentctl sees it (agent/test_clock.h)
+test_now() { echo $(($(date +%s) + ${SECAGENT_TEST_CLOCK_OFFSET:-0})); }
 
 # fp FILE.pem: the SHA-256 fingerprint as 64 lowercase hex digits.
 fp() {

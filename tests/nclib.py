@@ -20,6 +20,9 @@ import tempfile
 import time
 import traceback
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from certlib import with_factory  # noqa: E402
+
 SRC = os.environ.get("SECAGENT_SRCDIR") or os.path.dirname(
     os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.environ.get("SECAGENT_BUILDDIR") or os.path.join(SRC, "build")
@@ -115,7 +118,7 @@ class Daemon:
                          "--tls", "127.0.0.1:%d" % self.tls_port]
         if conf:
             self.cmd += ["-c", conf]
-        self.cmd += list(args)
+        self.cmd += with_factory(args)
         self.proc = None
 
     def start(self, wait=True):

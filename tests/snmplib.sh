@@ -89,6 +89,7 @@ start_daemon() {
 	local dir=$1 conf=$2 i; shift 2
 	mkdir -p "$dir"
 	: >>"$dir/daemon.log"
+	case " $* " in *" --factory-bundle "*) ;; *) set -- --factory-bundle "$FACTORY" "$@" ;; esac
 	bg "$DAEMON" -f -d "$dir" -c "$conf" "$@" >>"$dir/daemon.log" 2>&1
 	DPID=$!
 	for ((i = 0; i < 150; i++)); do
@@ -199,8 +200,9 @@ mkdated() {
 		>/dev/null 2>&1
 }
 
-# utc_in SECONDS: the time that many seconds from now, as mkdated takes it
-utc_in() { date -u -d "@$(($(date +%s) + $1))" +%Y%m%d%H%M%SZ; }
+# utc_in SECONDS: the time that many seconds from now on the tests' clock,
+# as mkdated takes it
+utc_in() { date -u -d "@$(($(test_now) + $1))" +%Y%m%d%H%M%SZ; }
 
 # trap_records FILE: one line per notification snmptrapd logged (it breaks
 # long values over lines), blanks squeezed

@@ -17,6 +17,7 @@
 
 #include "../provision/prov.h"
 #include "ctl.h"
+#include "../test_clock.h"
 
 #ifndef SA_STATE_DIR
 #define SA_STATE_DIR "/var/lib/secagent"
@@ -88,6 +89,7 @@ open_store_hint(struct ctl *c, int write, const char *hint)
 	memset(&opts, 0, sizeof(opts));
 	opts.factory_bundle = c->factory_bundle;
 	opts.warn = warn_hook;
+	sa_test_clock_apply(&opts);
 	r = sa_store_open(c->dir, &opts, &c->st, err, sizeof(err));
 	if (r == SA_ERR_LOCKED && !write) {
 		/* a writer is running: reading a consistent copy is safe */

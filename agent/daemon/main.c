@@ -24,6 +24,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "../test_clock.h"
 
 #ifndef SA_STATE_DIR
 #define SA_STATE_DIR "/var/lib/secagent"
@@ -254,6 +255,7 @@ main(int argc, char **argv)
 	struct sa_daemon d;
 	sigset_t set;
 	char err[512];
+	long off;
 	int r = 1;
 
 	memset(&o, 0, sizeof(o));
@@ -282,6 +284,8 @@ main(int argc, char **argv)
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.factory_bundle = d.cfg->factory_bundle;
 	sopts.warn = store_warn;
+	if ((off = sa_test_clock_apply(&sopts)) != 0)
+		sa_warn("test clock: the store's time is the real time %+ld s", off);
 	if (sa_store_open(d.cfg->state_dir, &sopts, &d.st, err, sizeof(err)) != 0) {
 		sa_error("%s", err);
 		goto out;

@@ -1,7 +1,7 @@
 """agentlib - what the Python integration tests of the daemon share: the
 test protocol of tests/run, a real secagentd (Agent, always --demo)
 started in a temporary directory on free loopback ports, ncclient sessions
-to it, certificates made with the openssl tool.  (tests/nclib.py is the
+to it, certificates made relative to the tests' clock.  (tests/nclib.py is the
 lower level the NETCONF transport tests use: raw framing over TLS and the
 UNIX socket, configurable daemons, a liveness check after every case.)
 
@@ -24,6 +24,8 @@ NC = "urn:ietf:params:xml:ns:netconf:base:1.0"
 # the test protocol of tests/run, and free ports: tests/nclib.py
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from nclib import diag, finish, free_port, not_ok, ok, skip  # noqa: E402,F401
+# the tests' clock and the certificates made by it: tests/certlib.py
+from certlib import factory_bundle, make_cert, test_now, with_factory  # noqa: E402,F401
 
 
 def check(name, cond, why=""):
@@ -52,7 +54,7 @@ class Agent:
         self.dir = tempfile.mkdtemp(prefix="secagent-nc.")
         self.ssh = free_port()
         self.tls = free_port() if tls else None
-        self.extra = extra or []
+        self.extra = with_factory(extra)
         self.proc = None
         self.start()
 
@@ -124,27 +126,3 @@ def openssl(*args, input=None):
                           timeout=60)
 
 
-def make_cert(tmp, name, ca=False, issuer=None, days=365):
-    """A certificate made with the openssl tool: (pem path, der bytes, fingerprint)."""
-    key = os.path.join(tmp, name + ".key")
-    pem = os.path.join(tmp, name + ".pem")
-    csr = os.path.join(tmp, name + ".csr")
-    openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-keyout", key, "-subj", "/O=secagent tests/CN=" + name, "-out", csr)
-    ext = os.path.join(tmp, name + ".ext")
-    with open(ext, "w") as f:
-        if ca:
-            f.write("basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n"
-                    "subjectKeyIdentifier=hash\n")
-        else:
-            f.write("basicConstraints=CA:FALSE\nsubjectAltName=DNS:localhost,IP:127.0.0.1\n")
-    if issuer:
-        openssl("x509", "-req", "-in", csr, "-CA", os.path.join(tmp, issuer + ".pem"),
-                "-CAkey", os.path.join(tmp, issuer + ".key"), "-CAcreateserial",
-                "-days", str(days), "-extfile", ext, "-out", pem)
-    else:
-        openssl("x509", "-req", "-in", csr, "-signkey", key, "-days", str(days),
-                "-extfile", ext, "-out", pem)
-    der = openssl("x509", "-in", pem, "-outform", "DER").stdout
-    import hashlib
-    return pem, der, hashlib.sha256(der).hexdigest()

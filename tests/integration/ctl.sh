@@ -7,18 +7,52 @@ mkca root
 mkca sub root
 mkleaf good sub
 D="$T/state"
-ctl() { "$CTL" -d "$D" "$@"; }
+ctl() { "$CTL" -d "$D" --factory-bundle "$FACTORY" "$@"; }
 json() { /usr/bin/python3 -c "import json,sys; d=json.load(sys.stdin); $1"; }
 
-# the default factory set comes from Debian's ca-certificates
-if [ -f /etc/ssl/certs/ca-certificates.crt ] &&
-   grep -q . <(openssl crl2pkcs7 -nocrl -certfile /etc/ssl/certs/ca-certificates.crt 2>/dev/null |
-	openssl pkcs7 -print_certs -noout 2>/dev/null | grep 'CN = DigiCert Assured ID Root CA$'); then
-	out=$(ctl list ca --json | json 'print(len([e for e in d if e["origin"]=="factory" and "DigiCert Assured ID Root CA" in e["subject"]]))')
-	expect "a new state directory holds the seed's DigiCert root from ca-certificates" 1 "$out"
+# Without --factory-bundle the factory set is the seed's roots that
+# Debian's ca-certificates still ships (which, and until when, changes
+# with the package and the day): on any day each is in CA while valid,
+# and in Invalid with reason expired once its notAfter has passed.
+BUNDLE=/etc/ssl/certs/ca-certificates.crt
+if [ -f "$BUNDLE" ]; then
+	# "fingerprint notAfter-epoch" of each seed root in the bundle
+	seeds=$(/usr/bin/python3 - "$BUNDLE" <<'PY'
+import calendar, hashlib, re, sys
+pems = re.findall(r"-----BEGIN CERTIFICATE-----.*?-----END CERTIFICATE-----",
+                  open(sys.argv[1]).read(), re.S)
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.x509.oid import NameOID
+for p in pems:
+    c = x509.load_pem_x509_certificate(p.encode())
+    cn = [a.value for a in c.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
+    o = [a.value for a in c.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)]
+    cn = cn[0] if cn else ""
+    if (cn in ("DigiCert Assured ID Root CA", "Entrust Root Certification Authority")
+            or cn.startswith("GeoTrust Primary Certification Authority")
+            or any("VeriSign" in x for x in o)):
+        der = c.public_bytes(Encoding.DER)
+        print(hashlib.sha256(der).hexdigest(), calendar.timegm(c.not_valid_after.utctimetuple()))
+PY
+)
+	got=$("$CTL" -d "$T/debian" list --json | json 'print("\n".join("%s %s %s %s" % (e["fingerprint"], e["list"], e["origin"], e.get("reason") or "-") for e in d))')
+	now=$(test_now) bad="" n=0
+	while read -r f end; do
+		[ -n "$f" ] || continue
+		n=$((n + 1))
+		if [ "$end" -gt "$now" ]; then want="$f ca factory -"; else want="$f invalid factory expired"; fi
+		grep -qx "$want" <<<"$got" || bad="$bad [$want]"
+	done <<<"$seeds"
+	if [ "$n" -eq 0 ]; then
+		expect "no seed root in ca-certificates: a new directory's CA list is empty" "" \
+			"$(grep ' ca ' <<<"$got")"
+	else
+		expect "a new directory holds Debian's $n seed root(s): in CA while valid, in Invalid (expired) after" "" "$bad"
+	fi
+	expect "and nothing else" "$n" "$(grep -c . <<<"$got")"
 else
 	skip "the seed's roots: Debian's ca-certificates bundle is not installed"
-	ctl list >/dev/null
 fi
 out=$(ctl list --json | json 'e=d[0] if d else {}; print(all(k in e for k in ("list","fingerprint","subject","issuer","not-after","status","rejected","reason")))')
 expect "list --json carries list, fingerprint, subject, issuer, not-after, status, rejected, reason" True "$out"

@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""contrib/ansible against a fleet of 20 secagentd on loopback, run by
+"""contrib/ansible against a fleet of 20 secagentd on loopback (or
+$SECAGENT_FLEET_AGENTS; at least 8), run by
 ansible-playbook (Debian's Ansible, forks 20): push-policy.yml gives every
 agent the same policy (the CA list replaced by the bundle, the Server list
 left alone, accept-all off, the digest credentials, proven by a digest
@@ -12,7 +13,11 @@ settings.
 
 The policy is read back over SNMP (snmpget, snmpwalk of each agent's
 embedded agent), the way an NMS sees it; the Server list and the
-report's inputs over NETCONF."""
+report's inputs over NETCONF.
+
+The agents' factory set is a bundle the test makes, one root that expired
+a month ago and one valid for years on the tests' clock: on any day, each
+agent starts with the valid one in CA and the expired one in Invalid."""
 import os
 import re
 import shutil
@@ -22,13 +27,13 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from agentlib import (BUILD, NS, check, finish, make_cert, not_ok, ok,  # noqa: E402
-                   skip, config, free_port)
+                   skip, config, free_port, test_now)
 import fleet_lib as fl  # noqa: E402
 
 from ncclient.operations import RPCError  # noqa: E402
 from ncclient.xml_ import to_ele  # noqa: E402
 
-N = 20
+N = max(8, int(os.environ.get("SECAGENT_FLEET_AGENTS", "20")))
 USER, PASS = "fleet-0142", "Pw-7&<x>'\"-fleet"   # XML-special characters on purpose
 USER2, PASS2 = "fleet-0143", "second-secret-pw"
 FP = re.compile(r"<fingerprint>([0-9a-f]{64})</fingerprint>")
@@ -52,6 +57,20 @@ def policy_of(a):
         aa = "<accept-all-certificates>true<" in x
         u = re.search(r"<username>([^<]*)</username>", x)
         return cas, aa, u.group(1) if u else None, servers
+
+
+def invalid_of(a):
+    """[(fingerprint, reason, peer or None)] of the Invalid list, over NETCONF."""
+    with a.connect() as m:
+        x = m.get(filter=("subtree", fl.sec(
+            "<certificates><invalid-certificate><fingerprint/><reason/><peer/>"
+            "</invalid-certificate></certificates>"))).data_xml
+    out = []
+    for e in x.split("<invalid-certificate>")[1:]:
+        fp, reason = FP.search(e).group(1), re.search(r"<reason>([^<]*)<", e).group(1)
+        peer = re.search(r"<peer>([^<]*)<", e)
+        out.append((fp, reason, peer.group(1) if peer else None))
+    return sorted(out)
 
 
 def provision_now(a, url):
@@ -126,6 +145,14 @@ def main():
             f.write(open(root).read() + open(soon).read())
         bundle2 = os.path.join(tmp, "bundle2.pem")
         shutil.copy(root, bundle2)
+        # the factory set: an expired root and a valid one
+        now = test_now()
+        f_old, _, f_old_fp = make_cert(tmp, "factory-expired", ca=True,
+                                       not_before=now - 400 * 86400, not_after=now - 30 * 86400)
+        f_new, _, f_new_fp = make_cert(tmp, "factory-valid", ca=True, days=3650)
+        factory = os.path.join(tmp, "factory.pem")
+        with open(factory, "w") as f:
+            f.write(open(f_old).read() + open(f_new).read())
 
         www = os.path.join(tmp, "www")
         os.mkdir(www)
@@ -149,8 +176,11 @@ def main():
 
         filter_checks(tmp)
         t0 = time.time()
-        fleet = fl.start_fleet(tmp, N, snmp=True)
+        fleet = fl.start_fleet(tmp, N, lambda i: ["--factory-bundle", factory], snmp=True)
         ok("%d agents listen on their own ports (%.1f s)" % (N, time.time() - t0))
+        fresh = [(policy_of(a)[0], invalid_of(a)) for a in fleet[:2]]
+        check("a new agent holds the valid factory root in CA, the expired one in Invalid",
+              fresh == [({f_new_fp}, [(f_old_fp, "expired", None)])] * 2, fresh)
 
         # what the fleet looks like before: not uniform
         a0, a1, a2 = fleet[0], fleet[1], fleet[2]
@@ -220,15 +250,19 @@ def main():
             check("collect-report.yml: one entry per device (%.1f s)" % r.secs,
                   r.rc == 0 and sorted(devs) == names, r.why())
             inv2 = devs.get("agent02", {}).get("invalid", [])
-            check("the report lists agent02's Invalid certificate with reason and peer",
-                  [(c["fingerprint"], c["reason"], c["peer"]) for c in inv2] ==
-                  [(stranger_fp, "unknown-issuer", "127.0.0.1:%d" % sport)], inv2)
+            check("the report lists agent02's Invalid certificates with reason and peer: "
+                  "the stranger's and the expired factory root",
+                  sorted((c["fingerprint"], c["reason"], c.get("peer") or None) for c in inv2) ==
+                  sorted([(stranger_fp, "unknown-issuer", "127.0.0.1:%d" % sport),
+                          (f_old_fp, "expired", None)]), inv2)
             exp = [[(c["fingerprint"], c["list"], c["days_to_expiry"])
                     for c in d.get("expiring", [])] for d in devs.values()]
             check("every device reports the CA expiring within 30 days, with days to expiry",
                   all(e == [(soon_fp, "ca", 9)] or e == [(soon_fp, "ca", 10)] for e in exp), exp[:2])
-            check("the CSV report has a row per certificate",
-                  open(report[:-5] + ".csv").read().count("\n") == 1 + N + 1)
+            # a header; per agent the expiring CA and the expired factory
+            # root; agent02's stranger
+            rows = open(report[:-5] + ".csv").read().count("\n")
+            check("the CSV report has a row per certificate", rows == 1 + 2 * N + 1, rows)
 
         # ---- one agent down, a new policy ----
         down = fleet[7]
@@ -242,11 +276,11 @@ def main():
         check("with %s stopped: it is reported failed (%s)" % (
               down.name, "; ".join(r.messages(down.name))[:200]),
               r.rc != 0 and failed == [down.name], r.why())
-        check("... and the other 19 are done (%.1f s)" % r.secs,
+        check("... and the other %d are done (%.1f s)" % (N - 1, r.secs),
               r.hosts(failures=0, unreachable=0, changed=1) == others, r.why())
         bad = [a.name for a in fleet if a is not down and
                fl.snmp_policy(a) != ({root_fp}, False, USER2)]
-        check("the other 19 hold the new policy (over SNMP)", not bad, bad)
+        check("the other %d hold the new policy (over SNMP)" % (N - 1), not bad, bad)
         r = fl.playbook(tmp, "collect-report.yml", inv, extra=["-e", "secagent_report_file=" + report])
         outputs.append(r)
         devs = {d["host"]: d for d in json.load(open(report))["devices"]}

@@ -16,7 +16,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import BUILD, SRC, NS, Agent, free_port, wait_port  # noqa: E402
+from agentlib import BUILD, SRC, NS, Agent, free_port, wait_port, with_factory  # noqa: E402
 
 ANSIBLE_DIR = os.path.join(SRC, "contrib", "ansible")
 REALM = "secagent"
@@ -49,7 +49,7 @@ class FleetAgent(Agent):
         self.ssh, self.snmp = ports if ports else (
             free_port(), free_ports(1, socket.SOCK_DGRAM)[0] if snmp else None)
         self.tls = None
-        self.extra = extra or []
+        self.extra = with_factory(extra)
         self.proc = None
 
     def spawn(self):

@@ -21,7 +21,7 @@ for x in s: x.bind(("127.0.0.1", 0))
 print(*[x.getsockname()[1] for x in s])')
 AGENT="udp:127.0.0.1:$PORT"
 mkdir -p "$D"
-bg "$DAEMON" -f --demo -d "$D" --ssh "127.0.0.1:$SSH" --tls none --snmp "$AGENT" \
+bg "$DAEMON" -f --demo -d "$D" --factory-bundle "$FACTORY" --ssh "127.0.0.1:$SSH" --tls none --snmp "$AGENT" \
 	>"$D/daemon.log" 2>&1
 DPID=$!
 wait_snmp "$ROOT.1.1.1.0" 15 || { not_ok "the demo agent answers SNMP: $(tail -3 "$D/daemon.log")"; finish; }
@@ -29,12 +29,7 @@ ctl() { "$CTL" -d "$D" "$@"; }
 
 # a CA that expires in 10 days, a pinned Server certificate, and a
 # stranger's certificate in Invalid
-mkdated_ca() {	# NAME DAYS: a self-signed CA valid for DAYS days
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-keyout "$T/$1.key" -subj "/CN=$1" -days "$2" \
-		-addext basicConstraints=critical,CA:TRUE -out "$T/$1.pem" 2>/dev/null
-}
-mkdated_ca soon-ca 10
+mkca soon-ca "" 10
 mkca other
 mkleaf stranger other
 ctl import "$T/soon-ca.pem" >/dev/null
@@ -46,7 +41,7 @@ ctl check-server "127.0.0.1:$SPORT" >/dev/null
 # ---- docs/fleet.md: snmptable, columns picked with cut ----
 out=$(snmptable -v2c -c public "${M[@]}" -Cb -Cf '|' "$AGENT" secCaCertTable 2>&1 | cut -d'|' -f4,8,9)
 if grep -q '^Subject|NotAfter|DaysToExpiry$' <<<"$out" &&
-   grep -Eq '^CN=soon-ca\|[0-9-]+,[0-9:.]+,\+0:0\|(9|10) days$' <<<"$out"; then
+   grep -Eq '^CN=soon-ca,O=secagent tests\|[0-9-]+,[0-9:.]+,\+0:0\|(9|10) days$' <<<"$out"; then
 	ok "snmptable secCaCertTable | cut: subject, not-after, days to expiry"
 else
 	not_ok "snmptable secCaCertTable: $out"

@@ -40,7 +40,7 @@ def short_lived_pem(seconds):
     from cryptography.x509.oid import NameOID
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "short-lived.example")])
-    now = datetime.datetime.utcnow()
+    now = datetime.datetime.utcfromtimestamp(int(test_now()))
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(days=1))

@@ -215,16 +215,12 @@ if s_server "$sport" "$T/stranger.pem" "$T/stranger.key"; then
 else
 	skip "secCheckServer: openssl s_server did not start"
 fi
-ctl list ca | grep -m1 factory >/dev/null
-f=$(ctl list ca | awk '$1 == "ca" && NR > 1 {print $2}' | while read -r x; do
-	ctl show "$x" | grep -q '^origin: *factory' && { echo "$x"; break; }; done)
-if [ -n "$f" ]; then
-	s_rw $ROOT.1.1.6.0 x "$f" >/dev/null
-	s_rw $ROOT.1.1.7.0 i 2 >/dev/null
-	expect "secRestoreDefaults restore(2) puts a removed factory certificate back" ca "$(where "$f")"
-else
-	skip "secRestoreDefaults: no factory certificate in this store"
-fi
+# the agent's factory set is the test's bundle (tests/lib.sh)
+f=$(fp "$FACTORY")
+s_rw $ROOT.1.1.6.0 x "$f" >/dev/null
+removed=$(where "$f")
+s_rw $ROOT.1.1.7.0 i 2 >/dev/null
+expect "secRestoreDefaults restore(2) puts a removed factory certificate back" "none/ca" "$removed/$(where "$f")"
 out=$(s_rw $ROOT.1.1.8.0 i 2)
 expect "secRunExpirySweep run(2) answers noError" "" "$(snmp_error "$out")"
 out=$(snmpget "${V2[@]}" -Oqv "$AGENT" $ROOT.1.1.7.0 $ROOT.1.1.8.0 $ROOT.1.3.8.0 2>&1 | tr '\n' ' ')

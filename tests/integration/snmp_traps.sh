@@ -29,7 +29,6 @@ s_rw $ROOT.1.1.5.0 s "$(cat "$T/root.pem" "$T/soon.pem" "$T/brief.pem")" >/dev/n
 soon=$(fp "$T/soon.pem") brief=$(fp "$T/brief.pem") st=$(fp "$T/stranger.pem")
 # hex as snmptrapd prints an OCTET STRING: "3E 90 ..."
 hexsp() { sed 's/../& /g; s/ $//' <<<"$1" | tr 'a-f' 'A-F'; }
-# a 30-day warning of the factory set may come first: look for ours
 sleep 4
 s_rw $ROOT.1.1.8.0 i 2 >/dev/null	# secRunExpirySweep
 

@@ -26,7 +26,7 @@ ctl() { "$CTL" -d "$D" "$@" 2>&1; }
 mkdir -p "$D"
 : >"$D/daemon.log"
 bg valgrind --quiet --error-exitcode=99 --leak-check=no --num-callers=30 \
-	--log-file="$T/valgrind.log" "$DAEMON" -f -d "$D" -c "$T/a.conf" \
+	--log-file="$T/valgrind.log" "$DAEMON" -f -d "$D" -c "$T/a.conf" --factory-bundle "$FACTORY" \
 	>>"$D/daemon.log" 2>&1
 DPID=$!
 for ((i = 0; i < 600; i++)); do

@@ -12,6 +12,7 @@
 #include <openssl/x509v3.h>
 
 #include "certgen.h"
+#include "t.h"
 
 EVP_PKEY *
 tc_key(void)
@@ -42,7 +43,7 @@ X509 *
 tc_cert(const struct tc_opts *o, EVP_PKEY *key, X509 *issuer,
     EVP_PKEY *issuer_key)
 {
-	time_t now = time(NULL);
+	time_t now = t_now();
 	char san[512] = "";
 	long serial = o->serial;
 	X509_NAME *name;

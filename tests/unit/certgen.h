@@ -14,8 +14,8 @@
 struct tc_opts {
 	const char *cn;
 	int ca;			/* basicConstraints CA:TRUE, keyCertSign */
-	time_t not_before;	/* 0: now - 1 day */
-	time_t not_after;	/* 0: now + 365 days */
+	time_t not_before;	/* 0: t_now() - 1 day */
+	time_t not_after;	/* 0: t_now() + 365 days */
 	const char *dns;	/* subjectAltName DNS, or NULL */
 	const char *ip;		/* subjectAltName IP, or NULL */
 	long serial;		/* 0: random */

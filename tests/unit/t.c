@@ -103,3 +103,25 @@ t_write_file(const char *path, const void *data, size_t len)
 	ok = write(fd, data, len) == (ssize_t)len;
 	return close(fd) == 0 && ok ? 0 : -1;
 }
+
+time_t
+t_now(void)
+{
+	static long offset = -1;
+	const char *s;
+
+	if (offset == -1) {
+		s = getenv("SECAGENT_TEST_CLOCK_OFFSET");
+		offset = s != NULL ? strtol(s, NULL, 10) : 0;
+		if (offset == -1)
+			offset = 0;
+	}
+	return time(NULL) + offset;
+}
+
+time_t
+t_clock(void *arg)
+{
+	(void)arg;
+	return t_now();
+}

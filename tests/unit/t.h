@@ -6,6 +6,7 @@
 #define T_H
 
 #include <stddef.h>
+#include <time.h>
 
 /* Reports a case; returns cond so that a test can stop early. */
 int t_ok(int cond, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -21,5 +22,14 @@ char *t_tmpdir(void);
 void t_rmrf(const char *path);
 /* Writes a file; 0 or -1. */
 int t_write_file(const char *path, const void *data, size_t len);
+
+/*
+ * The tests' clock: the real time moved by $SECAGENT_TEST_CLOCK_OFFSET
+ * seconds (tests/run sets it to run the suite on another day).  Every
+ * certificate a test makes and every store it opens go by this clock.
+ */
+time_t t_now(void);
+/* t_now as a store clock, for sa_store_opts.clock (arg unused). */
+time_t t_clock(void *arg);
 
 #endif

@@ -23,7 +23,8 @@ static char statedir[600], factory[600];
 static void
 writer(int fd, int round)
 {
-	struct sa_store_opts opts = { .factory_bundle = factory };
+	struct sa_store_opts opts = { .factory_bundle = factory,
+	    .clock = t_clock };
 	struct tc_opts o = { .cn = "crash.example" };
 	unsigned char rec[REC];
 	EVP_PKEY *k = tc_key();
@@ -103,6 +104,7 @@ main(void)
 	snprintf(factory, sizeof(factory), "%s/factory.pem", dir);
 	t_write_file(factory, "", 0);
 	opts.factory_bundle = factory;
+	opts.clock = t_clock;
 	srand((unsigned)getpid());
 	/* at least ROUNDS kills and 100 acknowledged imports: a loaded
 	 * machine acknowledges fewer per round, so it gets more rounds */

@@ -303,6 +303,7 @@ test_export(void)
 	memset(&opts, 0, sizeof(opts));
 	snprintf(path, sizeof(path), "%s/empty.pem", dir);
 	opts.factory_bundle = path;
+	opts.clock = t_clock;
 	snprintf(path, sizeof(path), "%s/other", dir);
 	if (sa_store_open(path, &opts, &other, err, sizeof(err)) != 0) {
 		t_ok(0, "open a second store: %s", err);
@@ -430,6 +431,7 @@ main(void)
 	t_write_file(path, "", 0);
 	memset(&opts, 0, sizeof(opts));
 	opts.factory_bundle = path;
+	opts.clock = t_clock;
 	snprintf(path, sizeof(path), "%s/state", dir);
 	if (!t_ok(sa_store_open(path, &opts, &st, err, sizeof(err)) == 0,
 	    "open a store: %s", err))

@@ -156,6 +156,7 @@ main(void)
 	t_write_file(path, "", 0);
 	memset(&opts, 0, sizeof(opts));
 	opts.factory_bundle = path;
+	opts.clock = t_clock;
 	snprintf(path, sizeof(path), "%s/state", dir);
 	if (!t_ok(sa_store_open(path, &opts, &d.st, err, sizeof(err)) == 0,
 	    "open a store: %s", err))

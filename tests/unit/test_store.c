@@ -27,7 +27,7 @@ static struct pki pki;
 static void
 make_pki(void)
 {
-	time_t now = time(NULL);
+	time_t now = t_now();
 	struct tc_opts o;
 
 	pki.root_key = tc_key();
@@ -75,6 +75,7 @@ open_store(char *err, size_t errlen, int *r)
 
 	memset(&opts, 0, sizeof(opts));
 	opts.factory_bundle = bundle_path;
+	opts.clock = t_clock;
 	*r = sa_store_open(dir, &opts, &st, err, errlen);
 	return st;
 }
@@ -427,7 +428,8 @@ test_reload(void)
 	t_ok(r == SA_ERR_LOCKED && second == NULL,
 	    "a second writer gets a clear error: %s", err);
 	{
-		struct sa_store_opts opts = { .read_only = 1 };
+		struct sa_store_opts opts = { .read_only = 1,
+		    .clock = t_clock };
 		r = sa_store_open(dir, &opts, &second, err, sizeof(err));
 		t_ok(r == 0 && sa_store_count(second, SA_LIST_CA) ==
 		    sa_store_count(st, SA_LIST_CA), "a reader opens beside the writer");

@@ -81,7 +81,7 @@ main(void)
 	EVP_PKEY *k = tc_key();
 	X509 *soon, *pinned, *rejected_x;
 	char *dir = t_tmpdir(), err[256], empty[600];
-	time_t start = time(NULL);
+	time_t start = t_now();
 	struct sa_txn *t;
 	unsigned char fp[SA_FP_LEN];
 	char hex[65];

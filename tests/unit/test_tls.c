@@ -284,7 +284,7 @@ main(void)
 	struct sa_store_opts opts;
 	struct tc_opts o;
 	char *dir = t_tmpdir(), sd[600], fb[600], err[256];
-	time_t now = time(NULL);
+	time_t now = t_now();
 	int r;
 
 	test_host_port();
@@ -317,6 +317,7 @@ main(void)
 	snprintf(sd, sizeof(sd), "%s/state", dir);
 	memset(&opts, 0, sizeof(opts));
 	opts.factory_bundle = fb;
+	opts.clock = t_clock;
 	r = sa_store_open(sd, &opts, &st, err, sizeof(err));
 	if (!t_ok(r == 0, "open: %s", r ? err : ""))
 		return t_done();
