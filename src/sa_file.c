@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "sa_file.h"
@@ -74,4 +76,50 @@ sa_file_replace(const char *path, const void *data, size_t len, mode_t mode)
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+int
+sa_read_file(const char *path, size_t max, char **buf, size_t *len)
+{
+	struct stat sb;
+	char *p = NULL;
+	size_t n = 0;
+	ssize_t r;
+	int fd, err = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &sb) != 0)
+		err = errno;
+	else if (!S_ISREG(sb.st_mode))
+		err = EINVAL;
+	else if ((size_t)sb.st_size > max)
+		err = EFBIG;
+	if (err != 0)
+		goto out;
+	if ((p = malloc((size_t)sb.st_size + 1)) == NULL) {
+		err = ENOMEM;
+		goto out;
+	}
+	while (n < (size_t)sb.st_size) {
+		if ((r = read(fd, p + n, (size_t)sb.st_size - n)) < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			err = r < 0 ? errno : EIO;
+			goto out;
+		}
+		n += (size_t)r;
+	}
+	p[n] = '\0';
+	*buf = p;
+	*len = n;
+	p = NULL;
+ out:
+	free(p);
+	close(fd);
+	if (err != 0)
+		errno = err;
+	return err != 0 ? -1 : 0;
 }

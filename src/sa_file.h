@@ -25,4 +25,11 @@ int sa_fsync_dir(const char *dir);
 int sa_file_replace(const char *path, const void *data, size_t len,
     mode_t mode);
 
+/*
+ * Reads the whole regular file path (at most max bytes) into *buf, NUL
+ * terminated, length in *len; the caller frees *buf.  0, or -1 with errno
+ * set (EFBIG when it is longer than max).
+ */
+int sa_read_file(const char *path, size_t max, char **buf, size_t *len);
+
 #endif

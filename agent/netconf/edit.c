@@ -351,12 +351,52 @@ apply_node(struct lyd_node *parent, struct lyd_node **top,
 	return -1;
 }
 
+/*
+ * May n be flagged default: a leaf that holds its schema's default value,
+ * or a non-presence container (libyang flags one whose children are all
+ * default; they are judged on their own)?
+ */
+static int
+holds_default(const struct lyd_node *n)
+{
+	const struct lysc_node_leaf *leaf = (const struct lysc_node_leaf *)n->schema;
+	const char *dflt;
+
+	if (n->schema != NULL && n->schema->nodetype == LYS_CONTAINER &&
+	    !(n->schema->flags & LYS_PRESENCE))
+		return 1;
+	if (n->schema == NULL || n->schema->nodetype != LYS_LEAF || leaf->dflt == NULL)
+		return 0;
+	dflt = lyd_value_get_canonical(LYD_CTX(n), leaf->dflt);
+	return dflt != NULL && strcmp(dflt, lyd_get_value(n)) == 0;
+}
+
+int
+edit_check_defaults(const struct lyd_node *tree, struct edit_err *e)
+{
+	const struct lyd_node *top, *n;
+
+	LY_LIST_FOR(tree, top) {
+		LYD_TREE_DFS_BEGIN(top, n) {
+			if ((n->flags & LYD_DEFAULT) && !holds_default(n))
+				return edit_fail(e, "invalid-value", n, "the with-defaults "
+				    "attribute default=\"true\" fits only a leaf that "
+				    "holds its default value; %s does not",
+				    n->schema != NULL ? n->schema->name : "this node");
+			LYD_TREE_DFS_END(top, n);
+		}
+	}
+	return 0;
+}
+
 int
 edit_apply(struct lyd_node **target, const struct lyd_node *edit,
     const char *default_op, struct edit_err *e)
 {
 	const struct lyd_node *en;
 
+	if (edit_check_defaults(edit, e) != 0)
+		return -1;
 	for (en = edit; en != NULL; en = en->next)
 		if (apply_node(NULL, target, en, default_op, e) != 0)
 			return -1;

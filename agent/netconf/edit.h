@@ -45,6 +45,14 @@ int edit_apply(struct lyd_node **target, const struct lyd_node *edit,
 int edit_opaque_error(const struct lyd_node *opaq, const struct lyd_node *parent,
     struct edit_err *e);
 
+/*
+ * Refuses (invalid-value) a node that a client marked default with the
+ * with-defaults attribute (RFC 6243) unless it is a leaf holding its
+ * default value: such a node is data like any other, and libyang would
+ * flag it default.  Returns 0 or -1 with e filled.
+ */
+int edit_check_defaults(const struct lyd_node *tree, struct edit_err *e);
+
 /* The ietf-netconf:operation of n, or NULL. */
 const char *edit_own_op(const struct lyd_node *n);
 

@@ -20,69 +20,59 @@ file_exists(const char *path)
 	return access(path, F_OK) == 0;
 }
 
-/* The starting point of a new state directory, from the users' groups. */
-static int
-seed_xml(struct sa_daemon *d, char *buf, size_t len)
-{
-	const struct sa_config *c = d->cfg;
-	size_t i, j, n;
-	int admin = 0, viewer = 0;
+/*
+ * The NACM of a new state directory: the administrators may do
+ * everything, the viewers read.  No group lists users: the configuration
+ * names each user's group (nacm.h).
+ */
+static const char seed_xml[] =
+    "<nacm xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-acm\">"
+    "<enable-nacm>true</enable-nacm><read-default>permit</read-default>"
+    "<write-default>deny</write-default><exec-default>permit</exec-default>"
+    "<enable-external-groups>true</enable-external-groups>"
+    "<rule-list><name>admin</name><group>admin</group>"
+    "<rule><name>permit-all</name><module-name>*</module-name>"
+    "<access-operations>*</access-operations><action>permit</action>"
+    "<comment>administrators: everything</comment></rule></rule-list>"
+    "<rule-list><name>viewer</name><group>viewer</group>"
+    "<rule><name>get</name><module-name>ietf-netconf</module-name>"
+    "<rpc-name>get</rpc-name><access-operations>exec</access-operations>"
+    "<action>permit</action></rule>"
+    "<rule><name>get-config</name><module-name>ietf-netconf</module-name>"
+    "<rpc-name>get-config</rpc-name><access-operations>exec</access-operations>"
+    "<action>permit</action></rule>"
+    "<rule><name>get-schema</name>"
+    "<module-name>ietf-netconf-monitoring</module-name>"
+    "<rpc-name>get-schema</rpc-name><access-operations>exec</access-operations>"
+    "<action>permit</action></rule>"
+    "<rule><name>subscribe</name><module-name>notifications</module-name>"
+    "<rpc-name>create-subscription</rpc-name>"
+    "<access-operations>exec</access-operations>"
+    "<action>permit</action></rule>"
+    "<rule><name>no-other-operation</name><module-name>*</module-name>"
+    "<rpc-name>*</rpc-name><access-operations>exec</access-operations>"
+    "<action>deny</action><comment>viewers only read</comment></rule>"
+    "<rule><name>no-writes</name><module-name>*</module-name>"
+    "<access-operations>create update delete</access-operations>"
+    "<action>deny</action></rule></rule-list>"
+    "</nacm>";
 
-	n = (size_t)snprintf(buf, len,
-	    "<nacm xmlns=\"urn:ietf:params:xml:ns:yang:ietf-netconf-acm\">"
-	    "<enable-nacm>true</enable-nacm><read-default>permit</read-default>"
-	    "<write-default>deny</write-default><exec-default>permit</exec-default>"
-	    "<groups>");
-	for (i = 0; i < c->nusers && n < len; i++) {
-		const char *g = c->users[i].group;
-		if (g == NULL)
-			continue;
-		for (j = 0; j < i; j++)		/* each group once */
-			if (c->users[j].group && strcmp(c->users[j].group, g) == 0)
-				break;
-		if (j < i)
-			continue;
-		admin |= strcmp(g, "admin") == 0;
-		viewer |= strcmp(g, "viewer") == 0;
-		n += (size_t)snprintf(buf + n, len - n, "<group><name>%s</name>", g);
-		for (j = i; j < c->nusers && n < len; j++)
-			if (c->users[j].group && strcmp(c->users[j].group, g) == 0)
-				n += (size_t)snprintf(buf + n, len - n,
-				    "<user-name>%s</user-name>", c->users[j].name);
-		n += (size_t)snprintf(buf + n, len - n, "</group>");
-	}
-	n += (size_t)snprintf(buf + n, len - n, "</groups>");
-	if (admin && n < len)
-		n += (size_t)snprintf(buf + n, len - n,
-		    "<rule-list><name>admin</name><group>admin</group>"
-		    "<rule><name>permit-all</name><module-name>*</module-name>"
-		    "<access-operations>*</access-operations><action>permit</action>"
-		    "<comment>administrators: everything</comment></rule></rule-list>");
-	if (viewer && n < len)
-		n += (size_t)snprintf(buf + n, len - n,
-		    "<rule-list><name>viewer</name><group>viewer</group>"
-		    "<rule><name>get</name><module-name>ietf-netconf</module-name>"
-		    "<rpc-name>get</rpc-name><access-operations>exec</access-operations>"
-		    "<action>permit</action></rule>"
-		    "<rule><name>get-config</name><module-name>ietf-netconf</module-name>"
-		    "<rpc-name>get-config</rpc-name><access-operations>exec</access-operations>"
-		    "<action>permit</action></rule>"
-		    "<rule><name>get-schema</name>"
-		    "<module-name>ietf-netconf-monitoring</module-name>"
-		    "<rpc-name>get-schema</rpc-name><access-operations>exec</access-operations>"
-		    "<action>permit</action></rule>"
-		    "<rule><name>subscribe</name><module-name>notifications</module-name>"
-		    "<rpc-name>create-subscription</rpc-name>"
-		    "<access-operations>exec</access-operations>"
-		    "<action>permit</action></rule>"
-		    "<rule><name>no-other-operation</name><module-name>*</module-name>"
-		    "<rpc-name>*</rpc-name><access-operations>exec</access-operations>"
-		    "<action>deny</action><comment>viewers only read</comment></rule>"
-		    "<rule><name>no-writes</name><module-name>*</module-name>"
-		    "<access-operations>create update delete</access-operations>"
-		    "<action>deny</action></rule></rule-list>");
-	n += (size_t)snprintf(buf + n, len - n, "</nacm>");
-	return n < len ? 0 : -1;
+void
+nacm_user_set(struct sa_daemon *d, struct nacm_user *u, const char *name,
+    int recovery)
+{
+	const struct sa_config *c;
+	size_t i;
+
+	u->name = name != NULL ? name : "";
+	u->recovery = recovery;
+	u->group[0] = '\0';
+	pthread_rwlock_rdlock(&d->cfg_lock);
+	c = d->cfg;
+	for (i = 0; i < c->nusers; i++)
+		if (strcmp(c->users[i].name, u->name) == 0 && c->users[i].group)
+			snprintf(u->group, sizeof(u->group), "%s", c->users[i].group);
+	pthread_rwlock_unlock(&d->cfg_lock);
 }
 
 static int
@@ -116,7 +106,6 @@ nacm_init(struct sa_daemon *d, struct ly_ctx *ctx, struct sa_nacm **out,
     char *err, size_t errlen)
 {
 	struct sa_nacm *n;
-	char *buf = NULL;
 	struct lyd_node *tree = NULL;
 	int r = -1;
 
@@ -133,8 +122,8 @@ nacm_init(struct sa_daemon *d, struct ly_ctx *ctx, struct sa_nacm **out,
 			goto out;
 		}
 	} else {
-		if ((buf = malloc(65536)) == NULL || seed_xml(d, buf, 65536) != 0 ||
-		    parse_nacm(ctx, buf, &tree) != 0 || save(n, tree, err, errlen) != 0) {
+		if (parse_nacm(ctx, seed_xml, &tree) != 0 ||
+		    save(n, tree, err, errlen) != 0) {
 			if (err[0] == '\0')
 				snprintf(err, errlen, "cannot seed NACM: %s", ly_errmsg(ctx));
 			goto out;
@@ -147,7 +136,6 @@ nacm_init(struct sa_daemon *d, struct ly_ctx *ctx, struct sa_nacm **out,
 	n = NULL;
 	r = 0;
  out:
-	free(buf);
 	lyd_free_siblings(tree);
 	nacm_free(n);
 	return r;

@@ -2,6 +2,7 @@
  * nacm_check.c - the access checks of RFC 8341 (section 3.4): the rule
  * lists of the user's groups in order, the first matching rule decides;
  * without one, default-deny-all / default-deny-write, then the defaults.
+ * A user no rule-list applies to only reads (nacm.h).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@ struct rule {
 struct rules {
 	int enabled;
 	int read_default, write_default, exec_default;
+	int listed;		/* some rule-list applies to the user */
 	struct rule *r;
 	size_t n;
 };
@@ -69,20 +71,27 @@ parse_ops(const char *s)
 	return ops;
 }
 
-/* Is user in group g (a /nacm/groups/group name), or g "*"? */
+/*
+ * Is u in group g: g "*", its group in the configuration (an external
+ * group, unless enable-external-groups is false), or a /nacm/groups
+ * group that lists its name?
+ */
 static int
-in_group(const struct lyd_node *nacm, const char *g, const char *user)
+in_group(const struct lyd_node *nacm, const char *g, const struct nacm_user *u)
 {
 	const struct lyd_node *groups = child(nacm, "groups"), *grp, *c;
 
 	if (strcmp(g, "*") == 0)
+		return 1;
+	if (u->group[0] != '\0' && strcmp(g, u->group) == 0 &&
+	    strcmp(value_of(nacm, "enable-external-groups", "true"), "true") == 0)
 		return 1;
 	for (grp = groups ? lyd_child(groups) : NULL; grp != NULL; grp = grp->next) {
 		if (strcmp(value_of(grp, "name", ""), g) != 0)
 			continue;
 		for (c = lyd_child(grp); c != NULL; c = c->next)
 			if (strcmp(c->schema->name, "user-name") == 0 &&
-			    strcmp(lyd_get_value(c), user) == 0)
+			    strcmp(lyd_get_value(c), u->name) == 0)
 				return 1;
 	}
 	return 0;
@@ -90,13 +99,13 @@ in_group(const struct lyd_node *nacm, const char *g, const char *user)
 
 static int
 list_applies(const struct lyd_node *nacm, const struct lyd_node *list,
-    const char *user)
+    const struct nacm_user *u)
 {
 	const struct lyd_node *c;
 
 	for (c = lyd_child(list); c != NULL; c = c->next)
 		if (strcmp(c->schema->name, "group") == 0 &&
-		    in_group(nacm, lyd_get_value(c), user))
+		    in_group(nacm, lyd_get_value(c), u))
 			return 1;
 	return 0;
 }
@@ -129,7 +138,7 @@ add_rule(struct rules *rs, const struct lyd_node *rule)
 
 /* Takes the read lock of n; rules_done releases it. */
 static void
-rules_for(struct sa_nacm *n, const char *user, struct rules *rs)
+rules_for(struct sa_nacm *n, const struct nacm_user *u, struct rules *rs)
 {
 	const struct lyd_node *nacm = NULL, *c, *r;
 
@@ -148,8 +157,9 @@ rules_for(struct sa_nacm *n, const char *user, struct rules *rs)
 	    strcmp(value_of(nacm, "exec-default", "permit"), "permit") == 0;
 	for (c = nacm ? lyd_child(nacm) : NULL; c != NULL; c = c->next) {
 		if (strcmp(c->schema->name, "rule-list") != 0 ||
-		    !list_applies(nacm, c, user))
+		    !list_applies(nacm, c, u))
 			continue;
+		rs->listed = 1;
 		for (r = lyd_child(c); r != NULL; r = r->next)
 			if (strcmp(r->schema->name, "rule") == 0)
 				add_rule(rs, r);
@@ -194,6 +204,25 @@ named(const struct rule *r, const char *name)
 	return strcmp(r->name, "*") == 0 || strcmp(r->name, name) == 0;
 }
 
+/* The operations that only read: all a user no rule-list names may run. */
+static int
+reads_only(const struct lysc_node *rpc)
+{
+	static const struct { const char *module, *name; } reads[] = {
+		{ "ietf-netconf", "get" },
+		{ "ietf-netconf", "get-config" },
+		{ "ietf-netconf-monitoring", "get-schema" },
+		{ "notifications", "create-subscription" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(reads) / sizeof(reads[0]); i++)
+		if (strcmp(rpc->module->name, reads[i].module) == 0 &&
+		    strcmp(rpc->name, reads[i].name) == 0)
+			return 1;
+	return 0;
+}
+
 int
 nacm_allow_rpc(struct sa_nacm *n, const struct nacm_user *u,
     const struct lysc_node *rpc)
@@ -205,9 +234,11 @@ nacm_allow_rpc(struct sa_nacm *n, const struct nacm_user *u,
 	if (u->recovery || (strcmp(rpc->name, "close-session") == 0 &&
 	    strcmp(rpc->module->name, "ietf-netconf") == 0))
 		return 1;
-	rules_for(n, u->name, &rs);
+	rules_for(n, u, &rs);
 	if (!rs.enabled)
 		allow = 1;
+	else if (!rs.listed)
+		allow = reads_only(rpc);
 	for (i = 0; i < rs.n && allow < 0; i++) {
 		if ((rs.r[i].ops & ACC_EXEC) && module_matches(&rs.r[i], rpc) &&
 		    (rs.r[i].type == R_ANY || (rs.r[i].type == R_RPC &&
@@ -306,8 +337,11 @@ nacm_prune_read(struct sa_nacm *n, const struct nacm_user *u,
 
 	if (u->recovery || *tree == NULL)
 		return;
-	rules_for(n, u->name, &rs);
-	if (rs.enabled) {
+	rules_for(n, u, &rs);
+	/* a first rule that permits reading everything (the administrators'):
+	 * nothing to prune */
+	if (rs.enabled && !(rs.n > 0 && rs.r[0].type == R_ANY && rs.r[0].permit &&
+	    (rs.r[0].ops & ACC_READ) && strcmp(rs.r[0].module, "*") == 0)) {
 		eval_paths(&rs, *tree, ACC_READ);
 		prune(&rs, tree);
 	}
@@ -336,8 +370,6 @@ first_denied(const struct rules *rs, const struct lyd_node *first,
 	int v;
 
 	for (c = first; c != NULL; c = c->next) {
-		if (c->flags & LYD_DEFAULT)
-			continue;	/* implicit defaults under a created node */
 		op = diff_op(c, inherited);
 		access = strcmp(op, "create") == 0 ? ACC_CREATE :
 		    strcmp(op, "delete") == 0 ? ACC_DELETE :
@@ -371,10 +403,11 @@ nacm_allow_write(struct sa_nacm *n, const struct nacm_user *u,
 
 	if (u->recovery)
 		return 1;
-	rules_for(n, u->name, &rs);
+	rules_for(n, u, &rs);
 	if (rs.enabled) {
 		eval_paths(&rs, diff, ACC_CREATE | ACC_UPDATE | ACC_DELETE);
-		bad = first_denied(&rs, diff, "none");
+		/* a user no rule-list names writes nothing */
+		bad = rs.listed ? first_denied(&rs, diff, "none") : diff;
 		if (bad != NULL) {
 			lyd_path(bad, LYD_PATH_STD, path, len);
 			n->denied_data_writes++;
@@ -394,7 +427,7 @@ nacm_allow_notif(struct sa_nacm *n, const struct nacm_user *u,
 
 	if (u->recovery)
 		return 1;
-	rules_for(n, u->name, &rs);
+	rules_for(n, u, &rs);
 	if (!rs.enabled)
 		allow = 1;
 	for (i = 0; i < rs.n && allow < 0; i++) {
@@ -408,5 +441,49 @@ nacm_allow_notif(struct sa_nacm *n, const struct nacm_user *u,
 	if (!allow)
 		n->denied_notifications++;
 	rules_done(n, &rs);
+	return allow;
+}
+
+int
+nacm_allow_read_path(struct sa_nacm *n, const struct nacm_user *u,
+    const char *xpath)
+{
+	struct lyd_node *tree = NULL, *node = NULL;
+	const struct lysc_node *sn;
+	const char *value = NULL;
+	struct rules rs;
+	int allow = 0;
+
+	if (u->recovery)
+		return 1;
+	/*
+	 * The node alone, with its ancestors and keys, for the path rules.
+	 * A leaf needs a value, any valid one: its default, or "" (the
+	 * module's leaves without a default are strings).
+	 */
+	if ((sn = lys_find_path(n->ctx, NULL, xpath, 0)) != NULL &&
+	    (sn->nodetype & LYD_NODE_TERM))
+		value = sn->nodetype == LYS_LEAF &&
+		    ((const struct lysc_node_leaf *)sn)->dflt != NULL ?
+		    lyd_value_get_canonical(n->ctx,
+		    ((const struct lysc_node_leaf *)sn)->dflt) : "";
+	ly_err_clean(n->ctx, NULL);
+	if (lyd_new_path2(NULL, n->ctx, xpath, value, 0, 0, 0, &tree, &node) !=
+	    LY_SUCCESS || node == NULL) {
+		ly_err_clean(n->ctx, NULL);
+		lyd_free_all(tree);
+		return 0;
+	}
+	rules_for(n, u, &rs);
+	if (!rs.enabled) {
+		allow = 1;
+	} else {
+		eval_paths(&rs, tree, ACC_READ);
+		allow = 1;
+		for (; node != NULL && allow; node = lyd_parent(node))
+			allow = may_read(&rs, node);
+	}
+	rules_done(n, &rs);
+	lyd_free_all(tree);
 	return allow;
 }

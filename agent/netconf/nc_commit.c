@@ -7,6 +7,7 @@
  * and so does the end of the session that issued it (unless it was made
  * persistent).  A fleet push that cuts off management thus undoes itself.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,15 +20,15 @@
 #include "nacm.h"
 #include "nc_state.h"
 
-/* The system acts for itself when it rolls back (no NACM, no session). */
-static const struct nacm_user system_user = { "system", 1 };
-
 /*
  * The rollback point is also kept in STATE_DIR/confirmed-commit.xml, so
  * that a daemon killed before the confirmation still rolls back when it
  * starts again.  It holds the real password (mode 0600): a rollback must
- * restore it too.
+ * restore it too.  Its first line names who made the confirmed commit
+ * ("rollback-of HEX-USER RECOVERY"), whose write the rollback is; a file
+ * without it (from before) rolls back as the server itself.
  */
+#define ROLLBACK_TAG "rollback-of "
 static void
 rollback_path(struct sa_nc_state *ns, char *buf, size_t len)
 {
@@ -60,21 +61,83 @@ real_password(struct sa_nc_state *ns, struct lyd_node *tree)
 	}
 }
 
-static int
-rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree)
+/*
+ * The inverse, for the rollback: a password the rollback point holds
+ * that is the current one becomes the stand-in again, so that putting it
+ * back is no change (and no write of a default-deny-all leaf).
+ */
+static void
+standin_password(struct sa_nc_state *ns, struct lyd_node *tree)
 {
-	char path[4200], *xml = NULL;
-	int r;
+	struct lyd_node *n = ds_password_node(tree);
+	char *pw = NULL;
+
+	if (n == NULL)
+		return;
+	if (sa_store_get_secret(ns->d->st, SA_SET_HTTP_PASSWORD, &pw) == 0 &&
+	    pw != NULL && strcmp(pw, lyd_get_value(n)) == 0)
+		lyd_change_term(n, DS_PASSWORD_STANDIN);
+	if (pw != NULL) {
+		OPENSSL_cleanse(pw, strlen(pw));
+		free(pw);
+	}
+}
+
+static int
+rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree,
+    const struct nacm_user *u)
+{
+	char path[4200], *xml = NULL, *buf = NULL;
+	size_t i, n, len;
+	int r = -1;
 
 	rollback_path(ns, path, sizeof(path));
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return -1;
-	r = sa_file_replace(path, xml != NULL ? xml : "", xml != NULL ?
-	    strlen(xml) : 0, 0600);
+	len = sizeof(ROLLBACK_TAG) + 2 * strlen(u->name) + 4 +
+	    (xml != NULL ? strlen(xml) : 0);
+	if ((buf = malloc(len)) == NULL)
+		goto out;
+	n = (size_t)snprintf(buf, len, "%s", ROLLBACK_TAG);
+	for (i = 0; u->name[i] != '\0'; i++)
+		n += (size_t)snprintf(buf + n, len - n, "%02x",
+		    (unsigned char)u->name[i]);
+	n += (size_t)snprintf(buf + n, len - n, " %d\n%s", u->recovery ? 1 : 0,
+	    xml != NULL ? xml : "");
+	r = sa_file_replace(path, buf, n, 0600);
+	OPENSSL_cleanse(buf, n);
+ out:
 	if (xml != NULL)
 		OPENSSL_cleanse(xml, strlen(xml));
 	free(xml);
+	free(buf);
 	return r;
+}
+
+/*
+ * Reads the first line of a rollback point into ns (the maker), and
+ * returns where its XML starts.
+ */
+static const char *
+rollback_maker(struct sa_nc_state *ns, const char *text)
+{
+	const char *p = text + sizeof(ROLLBACK_TAG) - 1, *nl;
+	size_t n = 0;
+	unsigned c;
+
+	ns->rollback_user[0] = '\0';
+	ns->rollback_recovery = 1;
+	if (strncmp(text, ROLLBACK_TAG, sizeof(ROLLBACK_TAG) - 1) != 0 ||
+	    (nl = strchr(text, '\n')) == NULL)
+		return text;
+	for (; p + 1 < nl && *p != ' ' && n + 1 < sizeof(ns->rollback_user); p += 2) {
+		if (sscanf(p, "%2x", &c) != 1 || c == 0)
+			break;
+		ns->rollback_user[n++] = (char)c;
+	}
+	ns->rollback_user[n] = '\0';
+	ns->rollback_recovery = *p == ' ' && p[1] == '1';
+	return nl + 1;
 }
 
 uint32_t
@@ -193,7 +256,9 @@ static void
 roll_back(struct sa_nc_state *ns, const char *why)
 {
 	struct lyd_node *conf;
+	struct nacm_user u;
 	struct edit_err e;
+	int r;
 
 	/* as nc_commit: no confirmed commit starts while this one ends */
 	pthread_mutex_lock(&ns->cand_mutex);
@@ -203,7 +268,17 @@ roll_back(struct sa_nc_state *ns, const char *why)
 	pthread_mutex_unlock(&ns->mutex);
 	if (conf == NULL)
 		goto out;
-	if (nc_apply_config(ns, 0, &system_user, conf, 0, &e) != 0) {
+	/*
+	 * The rollback is the maker's write: what it may not change now, it
+	 * may not undo either (say, an administrator's change of NACM made
+	 * meanwhile).  Then running keeps the commit, which nobody can roll
+	 * back any more; no retry would change that.
+	 */
+	nacm_user_set(ns->d, &u, ns->rollback_user, ns->rollback_recovery);
+	standin_password(ns, conf);
+	memset(&e, 0, sizeof(e));
+	r = nc_apply_config(ns, 0, &u, conf, 0, &e);
+	if (r != 0 && strcmp(e.tag, "access-denied") != 0) {
 		sa_error("rollback of the confirmed commit failed (again in "
 		    "%d s): %s", ROLLBACK_RETRY_SECS, e.msg);
 		pthread_mutex_lock(&ns->mutex);
@@ -213,7 +288,12 @@ roll_back(struct sa_nc_state *ns, const char *why)
 		pthread_mutex_unlock(&ns->mutex);
 		goto out;
 	}
-	sa_warn("confirmed commit rolled back: %s", why);
+	if (r != 0)
+		sa_error("the confirmed commit of %s is not rolled back (%s): %s "
+		    "may not undo all it changed, nor what changed since: %s",
+		    u.name, why, u.name, e.msg);
+	else
+		sa_warn("confirmed commit rolled back: %s", why);
 	pthread_mutex_lock(&ns->mutex);
 	free(ns->persist_id);
 	ns->persist_id = NULL;
@@ -291,7 +371,7 @@ nc_commit(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
 		if ((r = nc_view(ns, NC_DS_RUNNING, NULL, DS_EDIT, &before, e)) != 0)
 			goto out;
 		real_password(ns, before);
-		if (rollback_save(ns, before) != 0) {
+		if (rollback_save(ns, before, u) != 0) {
 			r = edit_fail(e, "operation-failed", NULL, "cannot keep the "
 			    "rollback point of the confirmed commit");
 			goto out;
@@ -307,6 +387,9 @@ nc_commit(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
 		if (!pending) {
 			ns->rollback = before;
 			before = NULL;
+			snprintf(ns->rollback_user, sizeof(ns->rollback_user), "%s",
+			    u->name);
+			ns->rollback_recovery = u->recovery;
 		}
 		ns->confirm_sid = sid;
 		free(ns->persist_id);
@@ -374,13 +457,22 @@ static void
 rollback_restart(struct sa_nc_state *ns)
 {
 	struct lyd_node *tree = NULL;
-	char path[4200];
+	char path[4200], *text = NULL;
+	size_t len;
+	int r;
 
 	rollback_path(ns, path, sizeof(path));
 	if (access(path, F_OK) != 0)
 		return;
-	if (lyd_parse_data_path(ns->ctx, path, LYD_XML, LYD_PARSE_STRICT |
-	    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+	if (sa_read_file(path, 64 << 20, &text, &len) != 0) {
+		sa_error("%s: %s; not rolled back", path, strerror(errno));
+		return;
+	}
+	r = lyd_parse_data_mem(ns->ctx, rollback_maker(ns, text), LYD_XML,
+	    LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree);
+	OPENSSL_cleanse(text, len);
+	free(text);
+	if (r != LY_SUCCESS) {
 		sa_error("%s: %s; not rolled back", path, ly_errmsg(ns->ctx));
 		return;
 	}

@@ -75,19 +75,39 @@ validate(struct sa_nc_state *ns, struct lyd_node **tree, struct edit_err *e)
 	return -1;
 }
 
+/*
+ * The one NACM write check of every change of a datastore: edit-config,
+ * copy-config, commit, validate, and the rollback of a confirmed commit.
+ * after is validated (it has its implicit defaults); before gets them
+ * too, and the diff compares default nodes like any other, so a node
+ * flagged default (the with-defaults attribute of an edit) is judged as
+ * what it is: a change.
+ */
 static int
 check_write(struct sa_nc_state *ns, const struct nacm_user *u,
     const struct lyd_node *before, const struct lyd_node *after,
     struct edit_err *e)
 {
-	struct lyd_node *diff = NULL;
+	struct lyd_node *base = NULL, *diff = NULL;
 	char path[512];
 	int ok;
 
-	if (lyd_diff_siblings(before, after, 0, &diff) != LY_SUCCESS)
+	if (u->recovery)
+		return 0;
+	if (before != NULL && lyd_dup_siblings(before, NULL, LYD_DUP_RECURSIVE,
+	    &base) != LY_SUCCESS)
+		return edit_fail(e, "resource-denied", NULL, "out of memory");
+	/* as validate() did to after */
+	if (lyd_validate_all(&base, ns->ctx, LYD_VALIDATE_NO_STATE, NULL) !=
+	    LY_SUCCESS)
+		ly_err_clean(ns->ctx, NULL);
+	if (lyd_diff_siblings(base, after, LYD_DIFF_DEFAULTS, &diff) != LY_SUCCESS) {
+		lyd_free_siblings(base);
 		return edit_fail(e, "operation-failed", NULL, "cannot compare");
+	}
 	ok = diff == NULL || nacm_allow_write(ns->nacm, u, diff, path, sizeof(path));
 	lyd_free_siblings(diff);
+	lyd_free_siblings(base);
 	if (!ok) {
 		edit_fail(e, "access-denied", NULL, "access to %s is denied", path);
 		snprintf(e->path, sizeof(e->path), "%s", path);
@@ -253,7 +273,7 @@ int
 nc_copy(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
     enum nc_datastore target, const struct lyd_node *conf, struct edit_err *e)
 {
-	struct lyd_node *copy = NULL;
+	struct lyd_node *copy = NULL, *base = NULL;
 	int r;
 
 	pthread_mutex_lock(&ns->mutex);
@@ -261,6 +281,8 @@ nc_copy(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
 	pthread_mutex_unlock(&ns->mutex);
 	if (r != 0)
 		return r;
+	if (edit_check_defaults(conf, e) != 0)
+		return -1;
 	if (target == NC_DS_RUNNING)
 		return nc_apply_config(ns, sid, u, conf, 0, e);
 	if (target != NC_DS_CANDIDATE)
@@ -274,11 +296,18 @@ nc_copy(struct sa_nc_state *ns, uint32_t sid, const struct nacm_user *u,
 		return -1;
 	}
 	pthread_mutex_lock(&ns->cand_mutex);
-	pthread_mutex_lock(&ns->mutex);
-	lyd_free_siblings(ns->candidate);
-	ns->candidate = copy;
-	ns->candidate_modifier = sid;
-	pthread_mutex_unlock(&ns->mutex);
+	/* what the copy changes in the candidate is a write like an edit's */
+	if ((r = nc_view(ns, NC_DS_CANDIDATE, NULL, DS_EDIT, &base, e)) == 0 &&
+	    (r = check_write(ns, u, base, copy, e)) == 0) {
+		pthread_mutex_lock(&ns->mutex);
+		lyd_free_siblings(ns->candidate);
+		ns->candidate = copy;
+		ns->candidate_modifier = sid;
+		pthread_mutex_unlock(&ns->mutex);
+		copy = NULL;
+	}
 	pthread_mutex_unlock(&ns->cand_mutex);
-	return 0;
+	lyd_free_siblings(base);
+	lyd_free_siblings(copy);
+	return r;
 }

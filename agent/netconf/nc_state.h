@@ -37,6 +37,9 @@ struct sa_nc_state {
 	uint32_t candidate_modifier;	/* last session that edited it */
 	/* confirmed commit */
 	struct lyd_node *rollback;	/* running before it; NULL: none pending */
+	/* who made it: the rollback is that user's write, checked by NACM */
+	char rollback_user[64];
+	int rollback_recovery;
 	uint32_t confirm_sid;
 	char *persist_id;	/* NULL: ends with its session */
 	time_t confirm_deadline;

@@ -63,8 +63,7 @@ rpc_meta(const struct lyd_node *n, const char *module, const char *name)
 void
 rpc_user(const struct sa_nc_call *c, struct nacm_user *u)
 {
-	u->name = c->sess->user != NULL ? c->sess->user : "";
-	u->recovery = c->sess->recovery;
+	nacm_user_set(c->d, u, c->sess->user, c->sess->recovery);
 }
 
 struct nc_server_reply *

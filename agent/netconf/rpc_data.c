@@ -432,6 +432,9 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
 		add_defaults(c->ctx, &tree, !with_state);
 	ds_sel_clear(&sel);
+	/* NACM first: a filter must not test what the user may not read */
+	rpc_user(c, &u);
+	nacm_prune_read(c->d->nc_state->nacm, &u, &tree);
 	if (ftree != NULL) {
 		if (filter_subtree(ftree, tree, &res) != 0)
 			res = NULL;
@@ -445,8 +448,6 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 		tree = NULL;
 	}
 	lyd_free_siblings(tree);
-	rpc_user(c, &u);
-	nacm_prune_read(c->d->nc_state->nacm, &u, &res);
 	return data_reply(c, res, wd);
 }
 

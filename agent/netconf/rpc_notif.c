@@ -3,8 +3,9 @@
  * subscribers (notif.h).
  *
  * Core events arrive in whichever thread committed; each becomes a tree
- * that is checked against the subscriber's NACM rights and filter and
- * queued with ncs_notify(), which sends it from the session's own worker.
+ * that is cut to what the subscriber may read (NACM), then to its filter,
+ * and queued with ncs_notify(), which sends it from the session's own
+ * worker.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -55,34 +56,80 @@ sub_free(struct sub *s)
 	free(s);
 }
 
-/* Sends tree to every active subscriber allowed to see it; frees tree. */
+/*
+ * netconf-config-change without the edits whose target u may not read;
+ * 0 when none is left.
+ */
+static int
+readable_edits(struct sa_nacm *nacm, const struct nacm_user *u,
+    struct lyd_node *notif)
+{
+	struct lyd_node *e, *next, *t;
+	size_t left = 0;
+
+	LY_LIST_FOR_SAFE(lyd_child(notif), next, e) {
+		if (e->schema == NULL || strcmp(e->schema->name, "edit") != 0)
+			continue;
+		t = lyd_child(e);
+		while (t != NULL && strcmp(t->schema->name, "target") != 0)
+			t = t->next;
+		if (t != NULL && nacm_allow_read_path(nacm, u, lyd_get_value(t)))
+			left++;
+		else
+			lyd_free_tree(e);
+	}
+	return left > 0;
+}
+
+/*
+ * What of tree u may receive, as a copy, or NULL: the notification if
+ * NACM lets u receive it and read the entry it is about (about: its
+ * path, or NULL), without the nodes u may not read (RFC 8341 3.4.6),
+ * through the subscription's filter.
+ */
+static struct lyd_node *
+for_user(struct notifier *nf, const struct sub *s, const struct lyd_node *tree,
+    const char *about)
+{
+	struct sa_nacm *nacm = nf->d->nc_state->nacm;
+	struct lyd_node *copy = NULL, *res = NULL;
+	struct nacm_user u;
+
+	nacm_user_set(nf->d, &u, s->user, s->recovery);
+	if (!nacm_allow_notif(nacm, &u, tree) ||
+	    (about != NULL && !nacm_allow_read_path(nacm, &u, about)) ||
+	    lyd_dup_single(tree, NULL, LYD_DUP_RECURSIVE, &copy) != LY_SUCCESS)
+		return NULL;
+	if (strcmp(copy->schema->name, "netconf-config-change") == 0 &&
+	    !readable_edits(nacm, &u, copy)) {
+		lyd_free_siblings(copy);
+		return NULL;
+	}
+	nacm_prune_read(nacm, &u, &copy);
+	if (copy == NULL || s->filter == NULL)
+		return copy;
+	if (filter_subtree(s->filter, copy, &res) != 0)
+		res = NULL;
+	lyd_free_siblings(copy);
+	return res;
+}
+
+/*
+ * Sends tree to every active subscriber, as much of it as each may see
+ * (for_user); frees tree.
+ */
 static void
-deliver(struct notifier *nf, struct lyd_node *tree)
+deliver(struct notifier *nf, struct lyd_node *tree, const char *about)
 {
 	struct lyd_node *copy;
-	struct nacm_user u;
 	struct timespec now;
 	struct sub *s;
 
 	clock_gettime(CLOCK_REALTIME, &now);
 	pthread_mutex_lock(&nf->mutex);
-	for (s = nf->subs; s != NULL; s = s->next) {
-		if (!s->active)
-			continue;
-		u.name = s->user;
-		u.recovery = s->recovery;
-		if (!nacm_allow_notif(nf->d->nc_state->nacm, &u, tree))
-			continue;
-		copy = NULL;
-		if (s->filter != NULL) {
-			if (filter_subtree(s->filter, tree, &copy) != 0 || copy == NULL)
-				continue;
-		} else if (lyd_dup_single(tree, NULL, LYD_DUP_RECURSIVE, &copy) !=
-		    LY_SUCCESS) {
-			continue;
-		}
-		ncs_notify(s->sid, copy, &now);
-	}
+	for (s = nf->subs; s != NULL; s = s->next)
+		if (s->active && (copy = for_user(nf, s, tree, about)) != NULL)
+			ncs_notify(s->sid, copy, &now);
 	pthread_mutex_unlock(&nf->mutex);
 	lyd_free_siblings(tree);
 }
@@ -98,9 +145,28 @@ has_subscribers(struct notifier *nf)
 	return any;
 }
 
-/* One of the module's three notifications, or NULL for other events. */
+static const char *const list_nodes[] = {
+	"ca-certificate", "server-certificate", "invalid-certificate",
+};
+
+/* The path of a list entry: "/MODULE:security/certificates/LIST[fingerprint='HEX']". */
+static void
+entry_path(char *buf, size_t len, enum sa_list list, const unsigned char *fp)
+{
+	char hex[SA_FP_HEX_LEN + 1];
+
+	sa_fp_to_hex(fp, hex);
+	snprintf(buf, len, "/%s:security/certificates/%s[fingerprint='%s']",
+	    SA_YANG_MODULE, list_nodes[list], hex);
+}
+
+/*
+ * One of the module's three notifications, or NULL for other events;
+ * about: the path of the entry it is about.
+ */
 static struct lyd_node *
-module_notif(struct notifier *nf, const struct sa_event *ev)
+module_notif(struct notifier *nf, const struct sa_event *ev, char *about,
+    size_t aboutlen)
 {
 	enum { INVALIDATED, RECEIVED, EXPIRING } kind;
 	static const char *const names[] = { "certificate-invalidated",
@@ -122,6 +188,7 @@ module_notif(struct notifier *nf, const struct sa_event *ev)
 	if ((mod = ly_ctx_get_module_implemented(nf->ctx, SA_YANG_MODULE)) == NULL ||
 	    lyd_new_inner(NULL, mod, names[kind], 0, &n) != LY_SUCCESS)
 		return NULL;
+	entry_path(about, aboutlen, ev->list, ev->fp);
 	sa_fp_to_hex(ev->fp, hex);
 	ds_time(ev->not_after, t, sizeof(t));
 	lyd_new_term(n, mod, "fingerprint", hex, 0, NULL);
@@ -170,10 +237,6 @@ changed_by(struct lyd_node *notif, const char *source)
 	lyd_new_path(notif, NULL, "changed-by/session-id", sid, 0, NULL);
 }
 
-static const char *const list_nodes[] = {
-	"ca-certificate", "server-certificate", "invalid-certificate",
-};
-
 static void
 add_edit(struct notifier *nf, const char *target, const char *op,
     const char *source)
@@ -207,7 +270,7 @@ config_edit(struct notifier *nf, const struct sa_event *ev)
 		"http-authentication/password", "provisioning/server-url",
 		"provisioning/interval",
 	};
-	char target[256], hex[SA_FP_HEX_LEN + 1];
+	char target[256];
 	const char *op;
 	int was = ev->kind != SA_EV_ADDED && ev->old_list != SA_LIST_INVALID;
 	int is = ev->kind != SA_EV_REMOVED && ev->list != SA_LIST_INVALID;
@@ -220,16 +283,13 @@ config_edit(struct notifier *nf, const struct sa_event *ev)
 	}
 	if (ev->kind == SA_EV_EXPIRING)
 		return;
-	sa_fp_to_hex(ev->fp, hex);
 	if (was && (!is || ev->old_list != ev->list)) {
-		snprintf(target, sizeof(target), "/%s:security/certificates/%s"
-		    "[fingerprint='%s']", SA_YANG_MODULE, list_nodes[ev->old_list], hex);
+		entry_path(target, sizeof(target), ev->old_list, ev->fp);
 		add_edit(nf, target, "delete", ev->source);
 	}
 	if (is) {
 		op = was && ev->old_list == ev->list ? "replace" : "create";
-		snprintf(target, sizeof(target), "/%s:security/certificates/%s"
-		    "[fingerprint='%s']", SA_YANG_MODULE, list_nodes[ev->list], hex);
+		entry_path(target, sizeof(target), ev->list, ev->fp);
 		add_edit(nf, target, op, ev->source);
 	}
 }
@@ -239,19 +299,20 @@ on_event(const struct sa_event *ev, void *arg)
 {
 	struct notifier *nf = arg;
 	struct lyd_node *n;
+	char about[256];
 
 	if (ev->kind == SA_EV_COMMIT) {
 		n = nf->pending.notif;
 		nf->pending.notif = NULL;
 		nf->pending.n = 0;
 		if (n != NULL)
-			deliver(nf, n);
+			deliver(nf, n, NULL);
 		return;
 	}
 	if (!has_subscribers(nf))
 		return;
-	if ((n = module_notif(nf, ev)) != NULL)
-		deliver(nf, n);
+	if ((n = module_notif(nf, ev, about, sizeof(about))) != NULL)
+		deliver(nf, n, about);
 	config_edit(nf, ev);
 }
 

@@ -95,7 +95,8 @@ main(void)
 	unsigned char (*acked)[SA_FP_LEN] = NULL, rec[REC];
 	char *dir = t_tmpdir(), err[256], last_pw[40] = "", *pw;
 	struct sa_store_opts opts = { 0 };
-	size_t nacked = 0, cap = 0, i, missing;
+	size_t nacked = 0, cap = 0, i, missing, before;
+	useconds_t delay = 2000;
 	struct sa_store *st;
 	int round, fds[2], kills = 0, loads = 0, status, ok_pw = 1;
 	pid_t pid;
@@ -117,12 +118,13 @@ main(void)
 			writer(fds[1], round);
 		}
 		close(fds[1]);
-		usleep(2000 + (useconds_t)(rand() % 40000));
+		usleep(delay + (useconds_t)(rand() % 40000));
 		if (kill(pid, SIGKILL) == 0)
 			kills++;
 		waitpid(pid, &status, 0);
 		if (WIFEXITED(status))
 			t_diag("writer exited with %d", WEXITSTATUS(status));
+		before = nacked;
 		while (read(fds[0], rec, REC) == REC) {
 			if (rec[0] == 'P') {
 				snprintf(last_pw, sizeof(last_pw), "%s", (char *)rec + 1);
@@ -135,6 +137,10 @@ main(void)
 			memcpy(acked[nacked++], rec + 1, SA_FP_LEN);
 		}
 		close(fds[0]);
+		/* a loaded machine: a writer that acknowledged nothing in its
+		 * time gets more, so that the kills still land mid-stream */
+		if (nacked == before && delay < 500000)
+			delay *= 2;
 		if (sa_store_open(statedir, &opts, &st, err, sizeof(err)) != 0) {
 			t_diag("round %d: %s", round, err);
 			continue;
