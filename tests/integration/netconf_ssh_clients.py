@@ -8,7 +8,6 @@ directory of the old layout (one RSA key) that keeps its RSA key, and the
 algorithm directives of secagentd.conf, at start and on SIGHUP."""
 import os
 import re
-import select
 import shutil
 import signal
 import stat
@@ -19,7 +18,8 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 from nclib import (BUILD, SRC, DAEMON, Daemon, Fail, case, check,  # noqa
-                   crypt_hash, diag, finish, free_port, nc_ssh, skip, tmpdir)
+                   crypt_hash, diag, finish, free_port, nc_ssh, openssh_netconf,
+                   skip, tmpdir)
 
 NS = "urn:secagent:yang:secagent-security"
 BASE = "urn:ietf:params:xml:ns:netconf:base:1.0"
@@ -79,12 +79,6 @@ def snmpget(port, oid):
     return r.stdout.strip().strip('"')
 
 
-def msg(body, mid):
-    return ('<rpc message-id="%d" xmlns="%s">%s</rpc>]]>]]>' % (mid, BASE, body))
-
-
-HELLO = ('<hello xmlns="%s"><capabilities><capability>urn:ietf:params:netconf:'
-         'base:1.0</capability></capabilities></hello>]]>]]>' % BASE)
 GET = ('<get><filter type="subtree"><security xmlns="%s"/></filter></get>' % NS)
 
 
@@ -98,40 +92,8 @@ def edit_username(name):
             '</edit-config>' % username(name))
 
 
-def openssh(port, rpcs, opts=(), known_hosts="/dev/null", secs=30):
-    """ssh -s netconf with the client key: our hello, rpcs, close-session;
-    returns (exit status, the server's hello, its replies, stderr).  Its
-    input stays open until the last reply: libnetconf2 writes nothing after
-    EOF.  The server closes the connection after close-session, so ssh
-    exits with 255."""
-    p = subprocess.Popen(
-        ["ssh", "-i", CLIENT_KEY, "-p", str(port), "-o", "BatchMode=yes",
-         "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new",
-         "-o", "UserKnownHostsFile=" + known_hosts, "-o", "ConnectTimeout=10"]
-        + list(opts) + ["admin@127.0.0.1", "-s", "netconf"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    bodies = list(rpcs) + ["<close-session/>"]
-    p.stdin.write((HELLO + "".join(msg(b, i + 1) for i, b in
-                                   enumerate(bodies))).encode())
-    p.stdin.flush()
-    out, end = b"", time.time() + secs
-    while out.count(b"</rpc-reply>") < len(bodies) and time.time() < end:
-        if select.select([p.stdout], [], [], 0.5)[0]:
-            chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            out += chunk
-    p.stdin.close()
-    try:
-        p.wait(10)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    text = out.decode(errors="replace")
-    hello = re.search(r"<hello\b.*?</hello>", text, re.S)
-    return (p.returncode, hello.group(0) if hello else "",
-            re.findall(r"<rpc-reply\b.*?</rpc-reply>", text, re.S),
-            p.stderr.read().decode(errors="replace"))
+def openssh(port, rpcs, opts=(), known_hosts="/dev/null"):
+    return openssh_netconf(port, "admin", CLIENT_KEY, rpcs, opts, known_hosts)
 
 
 def closed_ok(replies):
