@@ -380,7 +380,7 @@ def configured_keys():
 
     def write():
         with open(conf, "w") as f:
-            f.write("log stderr info\nnetconf-ssh 127.0.0.1:%d\nssh-host-key "
+            f.write("log stderr debug\nnetconf-ssh 127.0.0.1:%d\nssh-host-key "
                     "%s\nssh-host-key %s\nuser admin password %s\n"
                     % (d.ssh_port, ed, ec, crypt_hash(PW)))
     start(d, write)
@@ -391,6 +391,17 @@ def configured_keys():
         check(fingerprints(r.stdout) == offered, r.stdout + r.stderr)
         check(not os.path.exists(os.path.join(d.dir, "ssh_host_rsa_key")),
               "a default key was made beside configured ones")
+        # the default lists, as the daemon logs them at debug level, are
+        # the ones contrib/secagentd.conf documents
+        used = dict(re.findall(r"SSH (ssh-[a-z-]+) (\S+)$", d.log_text(), re.M))
+        with open(os.path.join(SRC, "contrib", "secagentd.conf")) as f:
+            documented = {}
+            for k, v in re.findall(r"^#(ssh-[a-z-]+) ([^+\s]\S*)$", f.read(),
+                                   re.M):
+                if k in used:
+                    documented.setdefault(k, v)
+        check(len(used) == 4 and used == documented,
+              "daemon %s, contrib/secagentd.conf %s" % (used, documented))
     finally:
         d.stop()
 
@@ -414,7 +425,8 @@ def two_rsa_keys():
                   "are both RSA keys")
 
 
-case("several ssh-host-key lines: all offered, no default key made",
+case("several ssh-host-key lines: all offered, no default key made; the "
+     "default algorithm lists are those contrib/secagentd.conf shows",
      configured_keys)
 case("two RSA host keys are refused at start, saying so", two_rsa_keys)
 case("a missing host key file is refused at start, saying so",
