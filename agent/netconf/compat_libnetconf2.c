@@ -10,10 +10,13 @@
  * makes the libssh ssh_bind of each SSH connection inside nc_accept()
  * (nc_accept_ssh_session) and sets only the host keys on it: no call of
  * its API sets the key exchange, host key, cipher or MAC algorithms, so
- * a server is stuck with libssh's defaults.  libssh would also read its
- * system-wide server configuration into that bind (Debian:
- * /etc/ssh/libssh_server_config, host keys included).  libnetconf2 3.0
- * sets the algorithms from ietf-ssh-server configuration data instead.
+ * a server is stuck with libssh's defaults.  Upstream: CESNET/libnetconf2
+ * issue #266 ("Option to set SSH algorithms", 2020), answered with
+ * libssh's system-wide server configuration, which libssh reads into that
+ * bind (Debian: /etc/ssh/libssh_server_config).  That file is not ours: it
+ * would change every libssh server of the machine and could add host keys
+ * to ours.  libnetconf2 3.0 sets the algorithms from ietf-ssh-server
+ * configuration data instead.
  *
  * The workaround: this program defines ssh_bind_accept_fd(), which
  * libnetconf2 calls once per connection, after the host keys and before
