@@ -107,23 +107,6 @@ sa_hostkey_make(const char *path, enum sa_hostkey_kind kind, int *made,
 	return r;
 }
 
-int
-sa_hostkey_make_defaults(const char *dir, int *made, char *err, size_t errlen)
-{
-	char path[4096];
-	size_t i;
-	int one;
-
-	*made = 0;
-	for (i = 0; i < SA_HOSTKEY_NDEFAULT; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, defaults[i].name);
-		if (sa_hostkey_make(path, defaults[i].kind, &one, err, errlen) != 0)
-			return -1;
-		*made += one;
-	}
-	return 0;
-}
-
 static uint32_t
 get_u32(const unsigned char *p)
 {

@@ -38,10 +38,6 @@ enum sa_hostkey_kind sa_hostkey_default_kind(size_t i);
 int sa_hostkey_make(const char *path, enum sa_hostkey_kind kind, int *made,
     char *err, size_t errlen);
 
-/* sa_hostkey_make for each key of the default set in dir; *made counts. */
-int sa_hostkey_make_defaults(const char *dir, int *made, char *err,
-    size_t errlen);
-
 /*
  * The host keys to offer: the n configured paths, or with n == 0 the
  * default set in dir (its missing files skipped: secagentd makes them
