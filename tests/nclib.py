@@ -10,6 +10,7 @@ below over Python's ssl and socket modules, with the NETCONF 1.0 framing.
 """
 import os
 import re
+import select
 import shutil
 import signal
 import socket
@@ -197,6 +198,47 @@ def nc_ssh(d, user="admin", password=DEMO_PASSWORD, key=None, timeout=15):
     else:
         kw["password"] = password
     return manager.connect(**kw)
+
+
+def openssh_netconf(port, user, key, rpcs=(), opts=(), known_hosts="/dev/null",
+                    secs=30):
+    """OpenSSH's ssh -s netconf, logged in with key: a NETCONF 1.0 hello,
+    the rpc bodies, close-session; returns (exit status, the server's
+    hello, its rpc-replies, stderr).  Its input stays open until the last
+    reply (libnetconf2 writes nothing after the client's EOF); the server
+    closes the connection after close-session, so ssh exits with 255."""
+    p = subprocess.Popen(
+        ["ssh", "-i", key, "-p", str(port), "-o", "BatchMode=yes",
+         "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=accept-new",
+         "-o", "UserKnownHostsFile=" + known_hosts, "-o", "ConnectTimeout=10"]
+        + list(opts) + ["%s@127.0.0.1" % user, "-s", "netconf"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    bodies = list(rpcs) + ["<close-session/>"]
+    hello = ('<hello xmlns="%s"><capabilities><capability>urn:ietf:params:'
+             'netconf:base:1.0</capability></capabilities></hello>' % NS_BASE)
+    p.stdin.write((hello + "".join(
+        '%s<rpc message-id="%d" xmlns="%s">%s</rpc>' % (
+            EOM.decode(), i + 1, NS_BASE, b) for i, b in enumerate(bodies))
+        + EOM.decode()).encode())
+    p.stdin.flush()
+    out, end = b"", time.time() + secs
+    while out.count(b"</rpc-reply>") < len(bodies) and time.time() < end:
+        if select.select([p.stdout], [], [], 0.5)[0]:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            out += chunk
+    p.stdin.close()
+    try:
+        p.wait(10)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    text = out.decode(errors="replace")
+    m = re.search(r"<hello\b.*?</hello>", text, re.S)
+    return (p.returncode, m.group(0) if m else "",
+            re.findall(r"<rpc-reply\b.*?</rpc-reply>", text, re.S),
+            p.stderr.read().decode(errors="replace"))
 
 
 class RawSession:

@@ -70,4 +70,8 @@ int ctl_nc_check_server(struct ctl_nc *c, const char *target, int json);
 int ctl_provision(struct sa_store *st, const char *device_id, int json);
 int ctl_export_provisioning(struct sa_store *st);
 
+/* ctl_hostkey.c: secagentctl host-keys.  dir_given: dir was chosen (-d or
+ * the environment), not the default; conf: -c FILE or NULL. */
+int ctl_host_keys(const char *dir, int dir_given, const char *conf, int json);
+
 #endif

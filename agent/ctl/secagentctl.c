@@ -1,7 +1,7 @@
 /*
  * secagentctl - the local administrator's view of the System Security page:
  * list, show, import, accept, reject, remove, get, set, check-server,
- * restore-defaults, sweep, provision, export-provisioning.
+ * restore-defaults, sweep, provision, export-provisioning, host-keys.
  *
  * Exit status 0 on success, 1 on a refusal or an error, with one line on
  * standard error.  The password is never printed.
@@ -22,9 +22,14 @@
 #ifndef SA_STATE_DIR
 #define SA_STATE_DIR "/var/lib/secagent"
 #endif
+#ifndef SA_CONF_FILE
+#define SA_CONF_FILE "/etc/secagent/secagentd.conf"
+#endif
 
 struct ctl {
 	const char *dir;
+	int dir_given;		/* -d or $SECAGENT_STATE_DIR */
+	const char *conf;	/* -c: secagentd's configuration */
 	const char *factory_bundle;
 	int json;
 	struct sa_store *st;
@@ -51,7 +56,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: secagentctl [-d DIR] [--json] [--factory-bundle FILE] COMMAND\n"
+	    "usage: secagentctl [-d DIR] [-c FILE] [--json] [--factory-bundle FILE] COMMAND\n"
 	    "  list [ca|server|invalid]   the certificate lists\n"
 	    "  show FP                    every detail of one certificate\n"
 	    "  import FILE...             import PEM, DER or PEM bundles ('-': stdin)\n"
@@ -66,9 +71,13 @@ usage(FILE *f)
 	    "  export-provisioning        the settings as a provisioning file\n"
 	    "  restore-defaults           put the factory CA certificates back\n"
 	    "  sweep                      run the expiry sweep now\n"
+	    "  host-keys                  the SSH host keys of secagentd and their\n"
+	    "                             SHA256 fingerprints (as ssh-keygen -l)\n"
 	    "FP is a SHA-256 fingerprint or a unique prefix of one (4+ hex digits).\n"
 	    "DIR (-d, --dir, --state-dir): default $SECAGENT_STATE_DIR, else "
-	    SA_STATE_DIR ".\n");
+	    SA_STATE_DIR ".\n"
+	    "FILE (-c, --config): secagentd's configuration, for host-keys; default\n"
+	    "DIR/secagentd.conf if it exists, else " SA_CONF_FILE ".\n");
 }
 
 static void
@@ -565,23 +574,36 @@ cmd_export_provisioning(struct ctl *c, int argc, char **argv)
 	return ctl_export_provisioning(c->st);
 }
 
+/* The same whether secagentd runs or not: the files say what it offers. */
+static int
+cmd_host_keys(struct ctl *c, int argc, char **argv)
+{
+	(void)argv;
+	if (argc != 1)
+		return fail("host-keys takes no argument");
+	return ctl_host_keys(c->dir, c->dir_given, c->conf, c->json);
+}
+
+/* local: never through the daemon */
 static const struct {
 	const char *name;
 	int (*fn)(struct ctl *, int, char **);
+	int local;
 } commands[] = {
-	{ "list", cmd_list },
-	{ "show", cmd_show },
-	{ "import", cmd_import },
-	{ "accept", cmd_entry },
-	{ "reject", cmd_entry },
-	{ "remove", cmd_entry },
-	{ "get", cmd_get },
-	{ "set", cmd_set },
-	{ "check-server", cmd_check_server },
-	{ "restore-defaults", cmd_restore },
-	{ "sweep", cmd_sweep },
-	{ "provision", cmd_provision },
-	{ "export-provisioning", cmd_export_provisioning },
+	{ "list", cmd_list, 0 },
+	{ "show", cmd_show, 0 },
+	{ "import", cmd_import, 0 },
+	{ "accept", cmd_entry, 0 },
+	{ "reject", cmd_entry, 0 },
+	{ "remove", cmd_entry, 0 },
+	{ "get", cmd_get, 0 },
+	{ "set", cmd_set, 0 },
+	{ "check-server", cmd_check_server, 0 },
+	{ "restore-defaults", cmd_restore, 0 },
+	{ "sweep", cmd_sweep, 0 },
+	{ "provision", cmd_provision, 0 },
+	{ "export-provisioning", cmd_export_provisioning, 0 },
+	{ "host-keys", cmd_host_keys, 1 },
 };
 
 int
@@ -590,6 +612,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
 		{ "state-dir", required_argument, NULL, 'd' },	/* as secagentd */
+		{ "config", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "factory-bundle", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
@@ -602,9 +625,11 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.dir = getenv("SECAGENT_STATE_DIR") != NULL ?
 	    getenv("SECAGENT_STATE_DIR") : SA_STATE_DIR;
-	while ((ch = getopt_long(argc, argv, "+d:jh", longopts, NULL)) != -1) {
+	c.dir_given = getenv("SECAGENT_STATE_DIR") != NULL;
+	while ((ch = getopt_long(argc, argv, "+d:c:jh", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'd': c.dir = optarg; break;
+		case 'd': c.dir = optarg; c.dir_given = 1; break;
+		case 'c': c.conf = optarg; break;
 		case 'j': c.json = 1; break;
 		case 'F': c.factory_bundle = optarg; break;
 		case 'h': usage(stdout); return 0;
@@ -631,7 +656,7 @@ main(int argc, char **argv)
 		if (strcmp(argv[0], commands[i].name) != 0)
 			continue;
 		/* one writer: through the daemon when it runs */
-		if (ctl_nc_open(c.dir, &c.nc) < 0)
+		if (!commands[i].local && ctl_nc_open(c.dir, &c.nc) < 0)
 			return 1;
 		r = commands[i].fn(&c, argc, argv);
 		ctl_nc_close(c.nc);

@@ -60,7 +60,7 @@ sa_config_free(struct sa_config *c)
 		return;
 	free(c->file); free(c->state_dir); free(c->pid_file);
 	free(c->factory_bundle); free(c->ssh_listen); free(c->tls_listen);
-	free(c->unix_path); free(c->ssh_host_key); free(c->tls_cert);
+	free(c->unix_path); free(c->tls_cert);
 	free(c->tls_key); free(c->tls_client_ca); free(c->snmp_listen);
 	free(c->agentx); free(c->device_id);
 	for (i = 0; i < c->nctn; i++) {
@@ -68,6 +68,10 @@ sa_config_free(struct sa_config *c)
 		free(c->ctn[i].name);
 	}
 	free(c->ctn);
+	for (i = 0; i < c->nssh_host_keys; i++)
+		free(c->ssh_host_keys[i]);
+	for (i = 0; i < SA_SSH_ALGO_COUNT; i++)
+		free(c->ssh_algos[i]);
 	for (i = 0; i < c->nusers; i++)
 		free_user(&c->users[i]);
 	free(c->users);
@@ -314,6 +318,25 @@ parse_community(struct sa_config *c, char **tok, int n)
 	return NULL;
 }
 
+/* ssh-host-key PATH: each line adds a key */
+static const char *
+parse_host_key(struct sa_config *c, char **tok, int n)
+{
+	size_t i;
+
+	if (n != 2)
+		return "ssh-host-key PATH (one line per key)";
+	for (i = 0; i < c->nssh_host_keys; i++)
+		if (strcmp(c->ssh_host_keys[i], tok[1]) == 0)
+			return "this ssh-host-key is already named";
+	if (c->nssh_host_keys == SA_MAX_HOST_KEYS)
+		return "too many ssh-host-key lines";
+	if ((c->ssh_host_keys[c->nssh_host_keys] = strdup(tok[1])) == NULL)
+		return "out of memory";
+	c->nssh_host_keys++;
+	return NULL;
+}
+
 static const char *
 parse_log(struct sa_config *c, char **tok, int n)
 {
@@ -340,7 +363,11 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 		{ "netconf-ssh", offsetof(struct sa_config, ssh_listen) },
 		{ "netconf-tls", offsetof(struct sa_config, tls_listen) },
 		{ "netconf-unix", offsetof(struct sa_config, unix_path) },
-		{ "ssh-host-key", offsetof(struct sa_config, ssh_host_key) },
+		{ "ssh-kex-algorithms", offsetof(struct sa_config, ssh_algos[SA_SSH_KEX]) },
+		{ "ssh-host-key-algorithms",
+		    offsetof(struct sa_config, ssh_algos[SA_SSH_HOSTKEY]) },
+		{ "ssh-ciphers", offsetof(struct sa_config, ssh_algos[SA_SSH_CIPHERS]) },
+		{ "ssh-macs", offsetof(struct sa_config, ssh_algos[SA_SSH_MACS]) },
 		{ "tls-certificate", offsetof(struct sa_config, tls_cert) },
 		{ "tls-key", offsetof(struct sa_config, tls_key) },
 		{ "tls-client-ca", offsetof(struct sa_config, tls_client_ca) },
@@ -420,6 +447,8 @@ sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
 			why = parse_trap(c, tok, n);
 		else if (strcmp(tok[0], "log") == 0)
 			why = parse_log(c, tok, n);
+		else if (strcmp(tok[0], "ssh-host-key") == 0)
+			why = parse_host_key(c, tok, n);
 		else if (n != 2)
 			why = "one value expected";
 		else if (sa_config_set(c, tok[0], tok[1], e, sizeof(e)) != 0)
@@ -468,10 +497,6 @@ sa_config_check(const struct sa_config *c, char *err, size_t errlen)
 	if (c->ssh_listen != NULL && ssh_users == 0) {
 		snprintf(err, errlen, "NETCONF over SSH on %s: no user with a "
 		    "password or an SSH key (add a user line)", c->ssh_listen);
-		return -1;
-	}
-	if (c->ssh_listen != NULL && c->ssh_host_key == NULL) {
-		snprintf(err, errlen, "NETCONF over SSH needs ssh-host-key");
 		return -1;
 	}
 	if (c->tls_listen != NULL && (c->tls_cert == NULL || c->tls_key == NULL ||

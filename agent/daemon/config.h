@@ -14,6 +14,12 @@
 #include "log.h"
 
 #define SA_MAX_KEYS 8
+#define SA_MAX_HOST_KEYS 8	/* ssh-host-key lines */
+
+/* The SSH algorithm lists that secagentd.conf may set (ncs_ssh.c). */
+enum sa_ssh_algo {
+	SA_SSH_KEX, SA_SSH_HOSTKEY, SA_SSH_CIPHERS, SA_SSH_MACS, SA_SSH_ALGO_COUNT
+};
 
 struct sa_user {
 	char *name;
@@ -66,7 +72,9 @@ struct sa_config {
 	char *tls_listen;
 	char *unix_path;	/* default STATE_DIR/secagentd.sock */
 	int unix_disabled;
-	char *ssh_host_key;
+	char *ssh_host_keys[SA_MAX_HOST_KEYS];	/* none: the default set */
+	size_t nssh_host_keys;
+	char *ssh_algos[SA_SSH_ALGO_COUNT];	/* as written, NULL: default */
 	char *tls_cert;
 	char *tls_key;
 	char *tls_client_ca;

@@ -54,7 +54,7 @@ int sa_prov_start(struct sa_daemon *d, char *err, size_t errlen);
 void sa_prov_reload(struct sa_daemon *d);
 void sa_prov_stop(struct sa_daemon *d);
 
-/* The demo profile: DIR/secagentd.conf, DIR/pki, DIR/ssh_host_key. */
+/* The demo profile: DIR/secagentd.conf and DIR/pki (demo.c). */
 int sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
     size_t errlen);
 

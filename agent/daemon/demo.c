@@ -1,9 +1,11 @@
 /*
  * demo.c - the demo profile of DESIGN.md, made at first start in the state
  * directory and kept afterwards: a demo PKI (pki/ca.pem signs the TLS
- * server certificate and the client certificate, which maps to admin), an
- * SSH host key, and secagentd.conf naming the demo users and listeners.
- * Loopback only.  Outside the demo there are no default credentials.
+ * server certificate and the client certificate, which maps to admin) and
+ * secagentd.conf naming the demo users and listeners.  The SSH host keys
+ * are the default set of the state directory (agent/hostkey.h), made at
+ * first start like any daemon's.  Loopback only.  Outside the demo there
+ * are no default credentials.
  */
 #include <crypt.h>
 #include <errno.h>
@@ -18,7 +20,10 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "../../src/sa_file.h"
+#include "../hostkey.h"
 #include "daemon.h"
+#include "log.h"
 
 #define DEMO_PASSWORD "secagent-demo"
 
@@ -92,26 +97,18 @@ make_cert(const char *cn, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key,
 }
 
 static int
-write_pem(const char *path, X509 *x, EVP_PKEY *key, int traditional)
+write_pem(const char *path, X509 *x, EVP_PKEY *key)
 {
 	FILE *f;
 	int ok;
 
-	BIO *bio;
-
 	umask(077);
 	if ((f = fopen(path, "w")) == NULL)
 		return -1;
-	if (x != NULL) {
+	if (x != NULL)
 		ok = PEM_write_X509(f, x);
-	} else if (traditional) {	/* libssh reads "BEGIN RSA PRIVATE KEY" */
-		bio = BIO_new_fp(f, BIO_NOCLOSE);
-		ok = bio != NULL && PEM_write_bio_PrivateKey_traditional(bio, key,
-		    NULL, NULL, 0, NULL, NULL);
-		BIO_free(bio);
-	} else {
+	else
 		ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-	}
 	if (fclose(f) != 0)
 		ok = 0;
 	if (x != NULL)
@@ -138,7 +135,7 @@ make_pki(const char *dir, char *err, size_t errlen)
 		goto out;
 	snprintf(path, sizeof(path), "%s/pki/ca.pem", dir);
 	snprintf(kpath, sizeof(kpath), "%s/pki/ca.key", dir);
-	if (write_pem(path, ca, NULL, 0) != 0 || write_pem(kpath, NULL, ca_key, 0) != 0)
+	if (write_pem(path, ca, NULL) != 0 || write_pem(kpath, NULL, ca_key) != 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		if ((key = EVP_EC_gen("P-256")) == NULL ||
@@ -147,8 +144,8 @@ make_pki(const char *dir, char *err, size_t errlen)
 			goto out;
 		snprintf(path, sizeof(path), "%s/pki/%s.pem", dir, names[i]);
 		snprintf(kpath, sizeof(kpath), "%s/pki/%s.key", dir, names[i]);
-		if (write_pem(path, x, NULL, 0) != 0 ||
-		    write_pem(kpath, NULL, key, 0) != 0)
+		if (write_pem(path, x, NULL) != 0 ||
+		    write_pem(kpath, NULL, key) != 0)
 			goto out;
 		X509_free(x);
 		EVP_PKEY_free(key);
@@ -166,18 +163,6 @@ make_pki(const char *dir, char *err, size_t errlen)
 	return r;
 }
 
-static int
-make_host_key(const char *path, char *err, size_t errlen)
-{
-	EVP_PKEY *key = EVP_RSA_gen(2048);
-	int r;
-
-	r = key != NULL ? write_pem(path, NULL, key, 1) : -1;
-	EVP_PKEY_free(key);
-	if (r != 0)
-		snprintf(err, errlen, "cannot write the SSH host key %s", path);
-	return r;
-}
 
 /* A crypt(3) SHA-512 hash of the demo password. */
 static int
@@ -236,7 +221,6 @@ write_conf(const char *dir, const char *path, char *err, size_t errlen)
 	    "log stderr info\n"
 	    "netconf-ssh 127.0.0.1:8300\n"
 	    "netconf-tls 127.0.0.1:6513\n"
-	    "ssh-host-key %s/ssh_host_key\n"
 	    "tls-certificate %s/pki/server.pem\n"
 	    "tls-key %s/pki/server.key\n"
 	    "tls-client-ca %s/pki/ca.pem\n"
@@ -246,12 +230,133 @@ write_conf(const char *dir, const char *path, char *err, size_t errlen)
 	    "snmp udp:127.0.0.1:1161\n"
 	    "snmp-community public\n"
 	    "snmp-user admin rw SHA-256 %s AES %s\n",
-	    dir, dir, dir, dir, fp, admin, viewer, DEMO_PASSWORD, DEMO_PASSWORD);
+	    dir, dir, dir, fp, admin, viewer, DEMO_PASSWORD, DEMO_PASSWORD);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
 	return 0;
+}
+
+#define CONF_MAX (1 << 20)
+
+/* The whole of path, NUL-terminated, in *out (caller frees). */
+static int
+read_text(const char *path, char **out, char *err, size_t errlen)
+{
+	char *buf;
+	size_t n;
+	FILE *f;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if ((buf = malloc(CONF_MAX + 1)) == NULL) {
+		fclose(f);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = fread(buf, 1, CONF_MAX + 1, f);
+	fclose(f);
+	if (n > CONF_MAX) {
+		free(buf);
+		snprintf(err, errlen, "%s: larger than 1 MiB", path);
+		return -1;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+/* Where line (up to its end) starts with "ssh-host-key", its path in
+ * path; else 0. */
+static int
+host_key_line(const char *line, char *path, size_t len)
+{
+	const char *p = line + strspn(line, " \t");
+	size_t n;
+
+	if (strncmp(p, "ssh-host-key", 12) != 0 || (p[12] != ' ' && p[12] != '\t'))
+		return 0;
+	p += 12 + strspn(p + 12, " \t");
+	n = strcspn(p, " \t\n#");
+	snprintf(path, len, "%.*s", (int)n, p);
+	return 1;
+}
+
+static int
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+	    sa.st_ino == sb.st_ino;
+}
+
+/*
+ * A demo directory made before the default set of host keys has one RSA
+ * key, DIR/ssh_host_key, named by the one ssh-host-key line of its
+ * secagentd.conf.  The line and the key stay (clients know the key); the
+ * Ed25519 and ECDSA keys of the default set are made and named before it,
+ * so that the three are offered.  A configuration edited otherwise is
+ * left as it is.
+ */
+static int
+upgrade_host_keys(const char *dir, const char *conf, char *err, size_t errlen)
+{
+	char legacy[4096], base[4096], path[4096], *text = NULL, *out = NULL;
+	char *line, *at = NULL;
+	size_t i, n, nlines = 0;
+	int made, r = -1;
+
+	if (read_text(conf, &text, err, errlen) != 0)
+		return -1;
+	for (line = text; *line != '\0'; line += n + (line[n] == '\n')) {
+		n = strcspn(line, "\n");
+		if (host_key_line(line, path, sizeof(path))) {
+			nlines++;
+			at = line;
+			snprintf(legacy, sizeof(legacy), "%s", path);
+		}
+	}
+	snprintf(path, sizeof(path), "%s/ssh_host_key", dir);
+	if (nlines != 1 || !same_file(legacy, path)) {
+		free(text);
+		return 0;
+	}
+	/* the new keys beside the old one, spelt as its line spells it */
+	n = strlen(legacy);
+	if (n > 12 && strcmp(legacy + n - 12, "ssh_host_key") == 0)
+		snprintf(base, sizeof(base), "%.*s", (int)(n - 12), legacy);
+	else
+		snprintf(base, sizeof(base), "%s/", dir);
+	if ((out = malloc(strlen(text) + 2 * (strlen(base) + 64) + 1)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	memcpy(out, text, (size_t)(at - text));
+	out[at - text] = '\0';
+	for (i = 0; i < 2; i++) {
+		snprintf(path, sizeof(path), "%s%s", base, sa_hostkey_default_name(i));
+		if (sa_hostkey_make(path, sa_hostkey_default_kind(i), &made, err,
+		    errlen) != 0)
+			goto out;
+		sprintf(out + strlen(out), "ssh-host-key %s\n", path);
+	}
+	strcat(out, at);
+	if (sa_file_replace(conf, out, strlen(out), 0600) != 0) {
+		snprintf(err, errlen, "%s: %s", conf, strerror(errno));
+		goto out;
+	}
+	sa_info("%s: the Ed25519 and ECDSA host keys are now offered beside %s",
+	    conf, legacy);
+	r = 0;
+ out:
+	free(text);
+	free(out);
+	return r;
 }
 
 int
@@ -267,11 +372,8 @@ sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
 	snprintf(path, sizeof(path), "%s/pki/ca.pem", dir);
 	if (!exists(path) && make_pki(dir, err, errlen) != 0)
 		return -1;
-	snprintf(path, sizeof(path), "%s/ssh_host_key", dir);
-	if (!exists(path) && make_host_key(path, err, errlen) != 0)
-		return -1;
 	snprintf(conf_path, len, "%s/secagentd.conf", dir);
-	if (!exists(conf_path) && write_conf(dir, conf_path, err, errlen) != 0)
-		return -1;
-	return 0;
+	if (!exists(conf_path))
+		return write_conf(dir, conf_path, err, errlen);
+	return upgrade_host_keys(dir, conf_path, err, errlen);
 }

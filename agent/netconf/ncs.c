@@ -151,6 +151,7 @@ ncs_stop(void)
 	ncs_poll_stop();
 	nc_server_destroy();
 	nc_thread_destroy();
+	ncs_ssh_stop();
 }
 
 /* ---- the registry; srv.lock held ---- */

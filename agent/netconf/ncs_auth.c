@@ -1,7 +1,7 @@
 /*
  * ncs_auth.c - the listeners of d->cfg and who may log in over them.
  *
- * SSH: the host key d->cfg->ssh_host_key; password and public-key
+ * SSH (host keys and algorithms: ncs_ssh.c): password and public-key
  * authentication only (libnetconf2's default adds keyboard-interactive,
  * and without callbacks it reads /etc/shadow: never here).  Passwords are
  * checked with crypt_r() against the user's hash in the configuration,
@@ -52,18 +52,6 @@ cfg_strdup(size_t off)
 }
 
 /* ---- SSH ---- */
-
-static int
-hostkey_clb(const char *name, void *arg, char **path, char **data,
-    NC_SSH_KEY_TYPE *type)
-{
-	(void)name;
-	(void)arg;
-	(void)data;
-	(void)type;
-	*path = cfg_strdup(offsetof(struct sa_config, ssh_host_key));
-	return *path == NULL;
-}
 
 /* crypt_r() of password with the stored hash; the results compared in
  * constant time.  A missing hash still costs one crypt_r(). */
@@ -324,9 +312,13 @@ listen_on(const char *name, const char *spec, uint16_t *port, char *err,
 static int
 ssh_start(const char *spec, char *err, size_t errlen)
 {
-	if (nc_server_add_endpt("ssh", NC_TI_LIBSSH) != 0 ||
-	    nc_server_ssh_endpt_add_hostkey("ssh", "host-key", -1) != 0 ||
-	    nc_server_ssh_endpt_set_auth_methods("ssh",
+	if (nc_server_add_endpt("ssh", NC_TI_LIBSSH) != 0) {
+		snprintf(err, errlen, "cannot set NETCONF over SSH up");
+		return -1;
+	}
+	if (ncs_ssh_start(err, errlen) != 0)
+		return -1;
+	if (nc_server_ssh_endpt_set_auth_methods("ssh",
 	    NC_SSH_AUTH_PUBLICKEY | NC_SSH_AUTH_PASSWORD) != 0 ||
 	    nc_server_ssh_endpt_set_auth_attempts("ssh", AUTH_ATTEMPTS) != 0 ||
 	    nc_server_ssh_endpt_set_auth_timeout("ssh", AUTH_TIMEOUT) != 0) {
@@ -357,7 +349,6 @@ ncs_auth_start(char *err, size_t errlen)
 	int r = 0;
 
 	srv.ssh_port = srv.tls_port = 0;
-	nc_server_ssh_set_hostkey_clb(hostkey_clb, NULL, NULL);
 	nc_server_ssh_set_passwd_auth_clb(passwd_clb, NULL, NULL);
 	nc_server_ssh_set_pubkey_auth_clb(pubkey_clb, NULL, NULL);
 	nc_server_tls_set_server_cert_clb(cert_clb, NULL, NULL);
@@ -375,7 +366,8 @@ ncs_auth_start(char *err, size_t errlen)
 /*
  * Users, passwords, keys and the server's files are read at each login;
  * the cert-to-name rules and the client CA file's name are libnetconf2's
- * and set again (this waits for handshakes in progress).
+ * and set again (this waits for handshakes in progress); the SSH host
+ * keys and algorithms are read again.
  */
 void
 ncs_auth_reload(void)
@@ -386,6 +378,8 @@ ncs_auth_reload(void)
 	cfg_unlock();
 	if (ssh != (srv.ssh_port != 0) || tls != (srv.tls_port != 0))
 		sa_warn("NETCONF listeners change at the next start");
+	if (srv.ssh_port != 0 && ssh)
+		ncs_ssh_reload();
 	if (srv.tls_port != 0 && tls && tls_rules() != 0)
 		sa_error("TLS: the new cert-to-name rules or tls-client-ca "
 		    "are refused (see the log)");

@@ -8,11 +8,15 @@
  *   ncs_poll.c     the event thread, the workers, the watchdog
  *   ncs_accept.c   the acceptors of SSH and TLS, and finding a session's fd
  *   ncs_unix.c     our own UNIX-socket listener
- *   ncs_auth.c     listeners, host key, passwords, keys, certificates
+ *   ncs_auth.c     listeners, passwords, keys, certificates
+ *   ncs_ssh.c      what SSH offers: host keys and algorithm lists
+ *   compat_libnetconf2.c
+ *                  what libnetconf2 2.0 cannot do, worked around
  *
  * Locks, always taken in this order: a connection's mtx, d->cfg_lock,
- * srv.lock.  srv.lock is never held while calling libnetconf2 or a
- * callback of the dispatcher.
+ * srv.lock; ncs_ssh.c's own lock after d->cfg_lock, never with srv.lock.
+ * srv.lock is never held while calling libnetconf2 or a callback of the
+ * dispatcher.
  */
 #ifndef SA_NCS_INT_H
 #define SA_NCS_INT_H
@@ -20,6 +24,8 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <time.h>
+
+#include <libssh/server.h>
 
 #include "ncs.h"
 
@@ -166,5 +172,18 @@ int ncs_auth_start(char *err, size_t errlen);
 void ncs_auth_reload(void);
 /* The user name of a local uid, or NULL: copied into buf. */
 const char *ncs_unix_user(uid_t uid, char *buf, size_t len);
+
+/* ncs_ssh.c: the host keys (logged) and algorithm lists of d->cfg, on the
+ * endpoint "ssh", which must exist.  Reload keeps the running set when
+ * the new one has an error (logged). */
+int ncs_ssh_start(char *err, size_t errlen);
+void ncs_ssh_reload(void);
+void ncs_ssh_stop(void);
+/* Puts the algorithm lists on a new connection's ssh_bind; -1 refuses it. */
+int ncs_ssh_bind_setup(ssh_bind b);
+
+/* compat_libnetconf2.c: whether libnetconf2's ssh_bind_accept_fd calls
+ * reach ncs_ssh_bind_setup. */
+int compat_ssh_bind_hooked(void);
 
 #endif

@@ -72,12 +72,33 @@ class FleetAgent(Agent):
         return None
 
 
+HOST_KEYS = ("ssh_host_ed25519_key", "ssh_host_ecdsa_key", "ssh_host_rsa_key")
+
+
+def seed_host_keys(base, dirs):
+    """One set of SSH host keys, made once with ssh-keygen -A, for every
+    agent of a fleet: each would otherwise make its own RSA 3072 key at
+    first start (about a second of CPU), all at once.  netconf_ssh_clients
+    tests the keys secagentd makes itself."""
+    keys = os.path.join(base, "host-keys")
+    etc = os.path.join(keys, "etc", "ssh")
+    if not os.path.exists(os.path.join(etc, HOST_KEYS[-1])):
+        os.makedirs(etc, exist_ok=True)
+        subprocess.run(["ssh-keygen", "-q", "-A", "-f", keys], check=True,
+                       capture_output=True, timeout=120)
+    for d in dirs:
+        for k in HOST_KEYS:
+            for suffix in ("", ".pub"):
+                shutil.copy(os.path.join(etc, k + suffix), os.path.join(d, k + suffix))
+
+
 def start_fleet(base, n, extra=None, snmp=False):
     """n agents agent00.. in base, started together; extra(i) -> more arguments."""
     ssh = free_ports(n)
     udp = free_ports(n, socket.SOCK_DGRAM) if snmp else [None] * n
     fleet = [FleetAgent(base, "agent%02d" % i, extra(i) if extra else None, snmp,
                         (ssh[i], udp[i])) for i in range(n)]
+    seed_host_keys(base, [a.dir for a in fleet])
     for a in fleet:
         a.spawn()
     for a in fleet:

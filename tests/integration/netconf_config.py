@@ -3,7 +3,6 @@ OpenSSH and paramiko, SIGHUP reloads, max-sessions, the idle and hello
 timeouts, the UNIX socket's uid mapping, SIGTERM, and configurations that
 must be refused at start."""
 import os
-import select
 import signal
 import socket
 import subprocess
@@ -13,16 +12,12 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 ".."))
 from nclib import (DAEMON, Daemon, Fail, case, check, crypt_hash,  # noqa: E402
-                   finish, free_port, nc_ssh, tmpdir, unix_session)
+                   finish, free_port, nc_ssh, openssh_netconf, tmpdir,
+                   unix_session)
 
 from ncclient.transport.errors import AuthenticationError  # noqa: E402
 
 T = tmpdir()
-HELLO = ('<hello xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><capabilities>'
-         '<capability>urn:ietf:params:netconf:base:1.0</capability>'
-         '</capabilities></hello>]]>]]>')
-CLOSE = ('<rpc message-id="1" xmlns="urn:ietf:params:xml:ns:netconf:base:1.0">'
-         '<close-session/></rpc>]]>]]>')
 
 
 def keygen(name, kind="ed25519"):
@@ -46,32 +41,10 @@ def write_conf(path, ssh_port, body):
                 "ssh-host-key %s\n%s" % (ssh_port, HOSTKEY, body))
 
 
-def openssh(d, user, key, secs=15):
-    """OpenSSH's ssh -s netconf: hello, close-session, and the output until
-    the reply.  Its input stays open until then: libnetconf2 writes nothing
-    after the client's EOF."""
-    p = subprocess.Popen(
-        ["ssh", "-q", "-i", key, "-p", str(d.ssh_port), "-o", "BatchMode=yes",
-         "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
-         "-o", "UserKnownHostsFile=/dev/null", "-o", "ConnectTimeout=10",
-         "%s@127.0.0.1" % user, "-s", "netconf"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    p.stdin.write((HELLO + CLOSE).encode())
-    p.stdin.flush()
-    out, end = b"", time.time() + secs
-    while b"</rpc-reply>" not in out and time.time() < end:
-        if select.select([p.stdout], [], [], 0.5)[0]:
-            chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            out += chunk
-    p.stdin.close()
-    try:
-        p.wait(5)
-    except subprocess.TimeoutExpired:
-        p.kill()
-        p.wait()
-    return p.returncode, out.decode(), p.stderr.read().decode()
+def openssh(d, user, key):
+    """ssh -s netconf: hello, close-session; (exit, output, stderr)."""
+    rc, hello, replies, err = openssh_netconf(d.ssh_port, user, key)
+    return rc, hello + "".join(replies), err
 
 
 # ---- daemon A: users with passwords and keys, reloaded ----
