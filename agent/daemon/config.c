@@ -413,19 +413,13 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 }
 
 int
-sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
+sa_config_read_stream(struct sa_config *c, FILE *f, const char *path,
+    char *err, size_t errlen)
 {
-	char line[4096], *tok[MAX_TOKENS], e[256], fbuf[BUFSIZ];
+	char line[4096], *tok[MAX_TOKENS], e[256];
 	const char *why;
 	int n, lineno = 0, r = 0;
-	FILE *f;
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	/* the file holds SNMP passphrases: its buffers are ours, and wiped */
-	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
 	free(c->file);
 	c->file = strdup(path);
 	while (r == 0 && fgets(line, sizeof(line), f) != NULL) {
@@ -458,9 +452,26 @@ sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
 			r = -1;
 		}
 	}
+	OPENSSL_cleanse(line, sizeof(line));
+	return r;
+}
+
+int
+sa_config_read(struct sa_config *c, const char *path, char *err, size_t errlen)
+{
+	char fbuf[BUFSIZ];
+	FILE *f;
+	int r;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* the file holds SNMP passphrases: its buffers are ours, and wiped */
+	setvbuf(f, fbuf, _IOFBF, sizeof(fbuf));
+	r = sa_config_read_stream(c, f, path, err, errlen);
 	fclose(f);
 	OPENSSL_cleanse(fbuf, sizeof(fbuf));
-	OPENSSL_cleanse(line, sizeof(line));
 	return r;
 }
 

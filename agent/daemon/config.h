@@ -9,6 +9,7 @@
 #define SA_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -110,6 +111,9 @@ void sa_config_free(struct sa_config *c);
  */
 int sa_config_read(struct sa_config *c, const char *path, char *err,
     size_t errlen);
+/* The same from an open stream; path names it in the messages. */
+int sa_config_read_stream(struct sa_config *c, FILE *f, const char *path,
+    char *err, size_t errlen);
 
 /* Sets one listener or option from the command line ("none" disables). */
 int sa_config_set(struct sa_config *c, const char *key, const char *value,
