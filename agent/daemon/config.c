@@ -515,6 +515,33 @@ sa_config_check(const struct sa_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+int
+sa_config_parse_listen(const char *spec, char *addr, size_t len,
+    uint16_t *port)
+{
+	const char *colon = strrchr(spec, ':');
+	const char *a = spec;
+	size_t n;
+	char *end;
+	long p;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - spec);
+	if (spec[0] == '[' && n >= 2 && colon[-1] == ']') {
+		a = spec + 1;
+		n -= 2;
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (n == 0 || n >= len || colon[1] == '\0' || *end != '\0' || p < 1 ||
+	    p > 65535)
+		return -1;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	*port = (uint16_t)p;
+	return 0;
+}
+
 const struct sa_user *
 sa_config_user(const struct sa_config *c, const char *name)
 {

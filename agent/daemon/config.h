@@ -9,6 +9,7 @@
 #define SA_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "log.h"
@@ -112,6 +113,13 @@ int sa_config_set(struct sa_config *c, const char *key, const char *value,
  * it, a TLS listener without certificate, and the like are errors.
  */
 int sa_config_check(const struct sa_config *c, char *err, size_t errlen);
+
+/*
+ * A NETCONF listener "ADDR:PORT" or "[ADDR]:PORT" into addr (len bytes)
+ * and port (1 to 65535); 0 or -1.
+ */
+int sa_config_parse_listen(const char *spec, char *addr, size_t len,
+    uint16_t *port);
 
 const struct sa_user *sa_config_user(const struct sa_config *c,
     const char *name);

@@ -58,4 +58,15 @@ void sa_prov_stop(struct sa_daemon *d);
 int sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
     size_t errlen);
 
+/*
+ * The demo profile's listeners: netconf-ssh, netconf-tls, snmp (unless
+ * agentx replaces it) and agentx must each name loopback addresses only
+ * (127.0.0.0/8, ::1, ::ffff:127.x.y.z; a name must resolve to nothing
+ * else; a socket path is local).  Each is rewritten in c with the numeric
+ * address that was checked.  0, or -1 with *directive naming the
+ * directive and why in err.
+ */
+int sa_demo_check_listeners(struct sa_config *c, const char **directive,
+    char *err, size_t errlen);
+
 #endif

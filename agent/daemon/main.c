@@ -120,6 +120,53 @@ state_dir_of(const struct options *o)
 	return dir;
 }
 
+/* The option that set a directive: "--ssh VALUE", or "netconf-ssh VALUE (FILE)". */
+static void
+name_option(const struct options *o, const struct sa_config *c,
+    const char *key, const char *value, char *buf, size_t len)
+{
+	static const char *const flags[][2] = {
+		{ "netconf-ssh", "--ssh" }, { "netconf-tls", "--tls" },
+		{ "snmp", "--snmp" }, { "agentx", "--agentx" },
+	};
+	size_t i;
+	int j;
+
+	for (j = o->n - 1; j >= 0; j--) {
+		if (strcmp(o->keys[j], key) != 0)
+			continue;
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (strcmp(flags[i][0], key) == 0)
+				key = flags[i][1];
+		snprintf(buf, len, "%s %s", key, o->values[j]);
+		return;
+	}
+	snprintf(buf, len, "%s %s in %s", key, value, c->file != NULL ?
+	    c->file : "the configuration");
+}
+
+/*
+ * The demo's passwords are public: its listeners stay on loopback.  A
+ * refused directive keeps its value, which the message quotes.
+ */
+static int
+demo_check(const struct options *o, struct sa_config *c, char *err,
+    size_t errlen)
+{
+	char why[200], opt[200];
+	const char *key, *value;
+
+	if (sa_demo_check_listeners(c, &key, why, sizeof(why)) == 0)
+		return 0;
+	value = strcmp(key, "netconf-ssh") == 0 ? c->ssh_listen :
+	    strcmp(key, "netconf-tls") == 0 ? c->tls_listen :
+	    strcmp(key, "snmp") == 0 ? c->snmp_listen : c->agentx;
+	name_option(o, c, key, value, opt, sizeof(opt));
+	snprintf(err, errlen, "%s: refused, the demo profile listens on "
+	    "loopback only (its passwords are public): %s", opt, why);
+	return -1;
+}
+
 /* Reads the configuration as the options say; NULL with err on error. */
 static struct sa_config *
 load_config(const struct options *o, char *err, size_t errlen)
@@ -160,6 +207,8 @@ load_config(const struct options *o, char *err, size_t errlen)
 		c->pid_file = strdup(path);
 	}
 	if (sa_config_check(c, err, errlen) != 0)
+		goto fail;
+	if (o->demo && demo_check(o, c, err, errlen) != 0)
 		goto fail;
 	return c;
  fail:

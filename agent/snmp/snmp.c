@@ -171,6 +171,34 @@ access_after_config(int major, int minor, void *serverarg, void *clientarg)
 	return 0;
 }
 
+/*
+ * The demo profile listens on loopback only, and its listeners were
+ * checked (agent/daemon/demo_listen.c): DIR/snmp/conf may not open others
+ * (agentaddress, agentXSocket, master agentx).
+ */
+static int
+demo_listeners_kept(const struct sa_snmp *s, char *err, size_t errlen)
+{
+	const char *v = netsnmp_ds_get_string(NETSNMP_DS_APPLICATION_ID,
+	    s->subagent ? NETSNMP_DS_AGENT_X_SOCKET : NETSNMP_DS_AGENT_PORTS);
+
+	if (!s->d->demo)
+		return 0;
+	if (v == NULL || strcmp(v, s->listen) != 0) {
+		snprintf(err, errlen, "%s/conf: %s %s refused, the demo profile "
+		    "listens on loopback only", s->persist_dir, s->subagent ?
+		    "agentXSocket" : "agentaddress", v != NULL ? v : "(none)");
+		return -1;
+	}
+	if (!s->subagent && netsnmp_ds_get_boolean(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_AGENTX_MASTER)) {
+		snprintf(err, errlen, "%s/conf: master agentx refused, the demo "
+		    "profile listens on loopback only", s->persist_dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* Net-SNMP up to the first request (SNMP thread); 0 or -1 with err. */
 static int
 snmp_init(struct sa_snmp *s, char *err, size_t errlen)
@@ -201,6 +229,8 @@ snmp_init(struct sa_snmp *s, char *err, size_t errlen)
 	/* once: and Net-SNMP would free the argument at shutdown */
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY,
 	    SNMP_CALLBACK_POST_READ_CONFIG, access_after_config, s, 1);
+	if (demo_listeners_kept(s, err, errlen) != 0)
+		return -1;
 	if (!s->subagent && init_master_agent() != 0) {
 		snprintf(err, errlen, "cannot listen on %s", s->listen);
 		return -1;
