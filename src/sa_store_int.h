@@ -43,6 +43,8 @@ struct sa_subscriber {
 
 struct sa_store {
 	char *dir;
+	int dir_fd;		/* every file is opened relative to it (sa_file.h) */
+	int capath_fd;		/* DIR/capath, or -1 */
 	struct sa_store_opts opts;
 	int lock_fd;
 	/* readers: rdlock; the in-memory apply of a commit: wrlock */
@@ -123,7 +125,8 @@ int sa_journal_wants_compaction(const struct sa_store *st);
 void sa_journal_close(struct sa_store *st);
 
 /* sa_capath.c: the CA list as an OpenSSL -CApath directory */
-void sa_capath_init(struct sa_store *st);
+/* Opens DIR/capath (made when missing, checked as the state directory). */
+int sa_capath_init(struct sa_store *st, char *err, size_t errlen);
 void sa_capath_update(struct sa_store *st, const unsigned long *hashes,
     size_t n);
 void sa_capath_sync(struct sa_store *st);

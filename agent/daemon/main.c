@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/sa_file.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -223,20 +224,35 @@ store_warn(void *arg, const char *msg)
 	sa_warn("%s", msg);
 }
 
+/*
+ * The pid file, written whole in its directory, which must be ours like
+ * the state directory; the directory stays open, and the name is kept
+ * (name, len), for the removal at exit.
+ */
 static int
-write_pid_file(const char *path)
+write_pid_file(const char *path, int *dirfd, char *name, size_t len,
+    char *err, size_t errlen)
 {
-	char buf[32];
-	int fd, n;
+	char dir[4096], buf[32];
+	const char *slash = strrchr(path, '/');
+	int n;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+	snprintf(name, len, "%s", slash != NULL ? slash + 1 : path);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((*dirfd = sa_dir_open(AT_FDCWD, dir, 0, 0, err, errlen)) < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
+	if (sa_file_replace(*dirfd, name, buf, (size_t)n, 0644) != 0) {
+		snprintf(err, errlen, "%s: %s", path, sa_file_strerror(errno));
+		close(*dirfd);
+		*dirfd = -1;
 		return -1;
 	}
-	return close(fd);
+	return 0;
 }
 
 static void
@@ -302,8 +318,8 @@ main(int argc, char **argv)
 	struct sa_store_opts sopts;
 	struct sa_daemon d;
 	sigset_t set;
-	char err[512];
-	int r = 1;
+	char err[512], pid_name[256];
+	int r = 1, pid_dir = -1;
 
 	memset(&o, 0, sizeof(o));
 	memset(&d, 0, sizeof(d));
@@ -335,8 +351,9 @@ main(int argc, char **argv)
 		sa_error("%s", err);
 		goto out;
 	}
-	if (write_pid_file(d.cfg->pid_file) != 0)
-		sa_warn("%s: %s", d.cfg->pid_file, strerror(errno));
+	if (write_pid_file(d.cfg->pid_file, &pid_dir, pid_name, sizeof(pid_name),
+	    err, sizeof(err)) != 0)
+		sa_warn("pid file not written: %s", err);
 	/* before the front ends: they call sa_prov_run */
 	if (sa_prov_start(&d, err, sizeof(err)) != 0) {
 		sa_error("provisioning: %s", err);
@@ -361,8 +378,10 @@ main(int argc, char **argv)
 	sa_netconf_stop(&d);
  out:
 	sa_prov_stop(&d);
-	if (d.st != NULL)
-		unlink(d.cfg->pid_file);
+	if (pid_dir >= 0) {
+		unlinkat(pid_dir, pid_name, 0);
+		close(pid_dir);
+	}
 	sa_store_free(d.st);
 	sa_config_free(d.cfg);
 	return r;

@@ -7,6 +7,8 @@
  * and so does the end of the session that issued it (unless it was made
  * persistent).  A fleet push that cuts off management thus undoes itself.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,19 +30,19 @@ static const struct nacm_user system_user = { "system", 1 };
  * starts again.  It holds the real password (mode 0600): a rollback must
  * restore it too.
  */
+#define ROLLBACK_FILE "confirmed-commit.xml"
+
+/* For messages: the store's directory, which a reload does not change. */
 static void
 rollback_path(struct sa_nc_state *ns, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/confirmed-commit.xml", ns->d->cfg->state_dir);
+	snprintf(buf, len, "%s/" ROLLBACK_FILE, sa_store_dir(ns->d->st));
 }
 
 static void
 rollback_forget(struct sa_nc_state *ns)
 {
-	char path[4200];
-
-	rollback_path(ns, path, sizeof(path));
-	unlink(path);
+	unlinkat(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE, 0);
 }
 
 /* Puts the real password in place of the stand-in of a DS_EDIT view. */
@@ -63,14 +65,13 @@ real_password(struct sa_nc_state *ns, struct lyd_node *tree)
 static int
 rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree)
 {
-	char path[4200], *xml = NULL;
+	char *xml = NULL;
 	int r;
 
-	rollback_path(ns, path, sizeof(path));
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return -1;
-	r = sa_file_replace(path, xml != NULL ? xml : "", xml != NULL ?
-	    strlen(xml) : 0, 0600);
+	r = sa_file_replace(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE,
+	    xml != NULL ? xml : "", xml != NULL ? strlen(xml) : 0, 0600);
 	if (xml != NULL)
 		OPENSSL_cleanse(xml, strlen(xml));
 	free(xml);
@@ -375,12 +376,21 @@ rollback_restart(struct sa_nc_state *ns)
 {
 	struct lyd_node *tree = NULL;
 	char path[4200];
+	LY_ERR r;
+	int fd;
 
 	rollback_path(ns, path, sizeof(path));
-	if (access(path, F_OK) != 0)
+	if ((fd = sa_file_open(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE,
+	    O_RDONLY, 0)) < 0) {
+		if (errno != ENOENT)
+			sa_error("%s: %s; not rolled back", path,
+			    sa_file_strerror(errno));
 		return;
-	if (lyd_parse_data_path(ns->ctx, path, LYD_XML, LYD_PARSE_STRICT |
-	    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+	}
+	r = lyd_parse_data_fd(ns->ctx, fd, LYD_XML, LYD_PARSE_STRICT |
+	    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree);
+	close(fd);
+	if (r != LY_SUCCESS) {
 		sa_error("%s: %s; not rolled back", path, ly_errmsg(ns->ctx));
 		return;
 	}

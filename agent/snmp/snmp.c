@@ -7,6 +7,7 @@
  * "snmp" transports; with "agentx" it is an AgentX sub-agent of a master
  * snmpd instead, and has no listener of its own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../src/sa_file.h"
 #include "snmp.h"
 #include "../daemon/log.h"
 
@@ -338,6 +340,54 @@ snmp_new(struct sa_daemon *d, char *err, size_t errlen)
 	return s;
 }
 
+/*
+ * DIR/snmp, where Net-SNMP keeps its engine ID, boots and keys with its
+ * own fopen() calls, and DIR/snmp/conf, which it reads: they are made or
+ * checked like the state directory (ours, no one else writes there), and
+ * nothing in them may be a symbolic link that Net-SNMP would follow.
+ */
+static int
+snmp_check_persist_dir(const struct sa_snmp *s, char *err, size_t errlen)
+{
+	struct dirent *e;
+	struct stat sb;
+	char why[512];
+	DIR *dp = NULL;
+	int fd, sub, r = -1;
+
+	if ((fd = sa_dir_open(sa_store_dir_fd(s->st), "snmp", 1, 0700, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s/%s", sa_store_dir(s->st), why);
+		return -1;
+	}
+	if ((sub = sa_dir_open(fd, "conf", 0, 0, why, sizeof(why))) >= 0) {
+		close(sub);
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s/%s", s->persist_dir, why);
+		goto out;
+	}
+	if ((dp = fdopendir(fd)) == NULL) {
+		snprintf(err, errlen, "%s: %s", s->persist_dir, strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* dp's now */
+	while ((e = readdir(dp)) != NULL) {
+		if (fstatat(dirfd(dp), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(sb.st_mode)) {
+			snprintf(err, errlen, "%s/%s: %s", s->persist_dir,
+			    e->d_name, sa_file_strerror(ELOOP));
+			goto out;
+		}
+	}
+	r = 0;
+ out:
+	if (dp != NULL)
+		closedir(dp);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* Variables that would make Net-SNMP read or persist elsewhere. */
 static void
 snmp_clean_environment(void)
@@ -370,9 +420,7 @@ sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen)
 		return -1;
 	if ((s = snmp_new(d, err, errlen)) == NULL)
 		return -1;
-	if (mkdir(s->persist_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", s->persist_dir,
-		    strerror(errno));
+	if (snmp_check_persist_dir(s, err, errlen) != 0) {
 		snmp_free(s);
 		return -1;
 	}
