@@ -361,6 +361,13 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 	};
 	size_t i;
 
+	if (strcmp(key, "allow-core-dumps") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return snprintf(err, errlen, "allow-core-dumps takes yes "
+			    "or no"), -1;
+		c->allow_core_dumps = strcmp(value, "yes") == 0;
+		return 0;
+	}
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		if (strcmp(key, strs[i].key) != 0)
 			continue;

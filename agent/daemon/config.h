@@ -62,6 +62,7 @@ struct sa_config {
 	char *factory_bundle;
 	int log_stderr;
 	enum sa_log_level log_level;
+	int allow_core_dumps;	/* debugging: a core file holds every secret */
 	/* NETCONF; NULL = no listener */
 	char *ssh_listen;	/* "ADDR:PORT" */
 	char *tls_listen;
@@ -104,7 +105,8 @@ void sa_config_free(struct sa_config *c);
 int sa_config_read(struct sa_config *c, const char *path, char *err,
     size_t errlen);
 
-/* Sets one listener or option from the command line ("none" disables). */
+/* Sets one listener or option from the command line ("none" disables;
+ * allow-core-dumps takes yes or no). */
 int sa_config_set(struct sa_config *c, const char *key, const char *value,
     char *err, size_t errlen);
 

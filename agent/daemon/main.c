@@ -5,7 +5,7 @@
  *   secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp T|none]
  *             [--agentx ADDR|none] [--ssh ADDR:PORT|none]
  *             [--tls ADDR:PORT|none] [--factory-bundle FILE]
- *             [--device-id ID]
+ *             [--device-id ID] [--allow-core-dumps]
  *
  * Signals are handled synchronously by the main thread (sigtimedwait), which
  * also runs the expiry sweep: SIGTERM and SIGINT stop cleanly, SIGHUP
@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,12 +52,14 @@ usage(FILE *f)
 	    "usage: secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp TRANSPORT|none]\n"
 	    "                 [--agentx ADDRESS|none] [--ssh ADDR:PORT|none]\n"
 	    "                 [--tls ADDR:PORT|none] [--factory-bundle FILE]\n"
-	    "                 [--device-id ID]\n"
+	    "                 [--device-id ID] [--allow-core-dumps]\n"
 	    "  -f              stay in the foreground, log to stderr\n"
 	    "  -d, --state-dir DIR   the store (default %s)\n"
 	    "  -c, --config FILE     configuration (default %s)\n"
 	    "  --demo          the demo profile: loopback listeners, demo users,\n"
-	    "                  a demo PKI, made in the state directory\n",
+	    "                  a demo PKI, made in the state directory\n"
+	    "  --allow-core-dumps  debugging only: core files (and ptrace by the\n"
+	    "                  same uid) are allowed; they hold every secret\n",
 	    SA_STATE_DIR, SA_CONF_FILE);
 }
 
@@ -81,6 +85,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "tls", required_argument, NULL, 't' },
 		{ "factory-bundle", required_argument, NULL, 'F' },
 		{ "device-id", required_argument, NULL, 'I' },
+		{ "allow-core-dumps", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +103,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 't': override(o, "netconf-tls", optarg); break;
 		case 'F': override(o, "factory-bundle", optarg); break;
 		case 'I': override(o, "device-id", optarg); break;
+		case 'C': override(o, "allow-core-dumps", "yes"); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -217,6 +223,24 @@ load_config(const struct options *o, char *err, size_t errlen)
 	return NULL;
 }
 
+static struct rlimit core_limit;	/* RLIMIT_CORE as the process started */
+
+/*
+ * The process holds the HTTP password, the SNMP passphrases and private
+ * keys: no core file and no ptrace or /proc/PID/mem by the same uid
+ * (PR_SET_DUMPABLE 0), unless allow-core-dumps asks for them.  Called
+ * first thing, then with the configuration.
+ */
+static void
+core_dumps(int allow)
+{
+	struct rlimit none = { 0, core_limit.rlim_max };
+
+	if (setrlimit(RLIMIT_CORE, allow ? &core_limit : &none) != 0 ||
+	    prctl(PR_SET_DUMPABLE, allow ? 1 : 0, 0, 0, 0) != 0)
+		sa_warn("core dumps: %s", strerror(errno));
+}
+
 static void
 store_warn(void *arg, const char *msg)
 {
@@ -281,6 +305,10 @@ reload(struct sa_daemon *d, const struct options *o)
 	d->cfg = c;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	sa_log_set_level(c->log_level);
+	if (c->allow_core_dumps != old->allow_core_dumps)
+		sa_warn("core dumps %s", c->allow_core_dumps ? "allowed: a core "
+		    "file holds every secret" : "off again");
+	core_dumps(c->allow_core_dumps);
 	sa_prov_reload(d);
 	sa_netconf_reload(d);
 	sa_snmp_reload(d);
@@ -318,20 +346,29 @@ main(int argc, char **argv)
 	struct sa_store_opts sopts;
 	struct sa_daemon d;
 	sigset_t set;
-	char err[512], pid_name[256];
+	char err[512], msg[4 * sizeof(err)], pid_name[256];
 	int r = 1, pid_dir = -1;
 
+	/* before anything secret is read: the configuration holds passphrases */
+	getrlimit(RLIMIT_CORE, &core_limit);
+	core_dumps(0);
 	memset(&o, 0, sizeof(o));
 	memset(&d, 0, sizeof(d));
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
 	if ((d.cfg = load_config(&o, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "secagentd: %s\n", err);
+		sa_log_escape(err, msg, sizeof(msg));
+		fprintf(stderr, "secagentd: %s\n", msg);
 		return 1;
 	}
 	d.demo = o.demo;
 	pthread_rwlock_init(&d.cfg_lock, NULL);
 	sa_log_open(d.cfg->log_stderr, d.cfg->log_level);
+	if (d.cfg->allow_core_dumps) {
+		core_dumps(1);
+		sa_warn("core dumps allowed (allow-core-dumps): a core file holds "
+		    "every secret");
+	}
 	if (!o.foreground && daemon(1, 0) != 0) {	/* keep relative paths */
 		sa_error("daemon: %s", strerror(errno));
 		return 1;
