@@ -421,14 +421,9 @@ sa_store_dir_fd(const struct sa_store *st)
 }
 
 uint64_t
-sa_store_generation(struct sa_store *st)
+sa_store_generation(const struct sa_store *st)
 {
-	uint64_t g;
-
-	pthread_rwlock_rdlock(&st->rw);
-	g = st->generation;
-	pthread_rwlock_unlock(&st->rw);
-	return g;
+	return st->generation;	/* the caller holds the read lock */
 }
 
 void

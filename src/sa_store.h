@@ -169,8 +169,13 @@ const char *sa_store_dir(const struct sa_store *st);
  * this fd, with sa_file.h.
  */
 int sa_store_dir_fd(const struct sa_store *st);
-/* Counts every commit; a front end's cache is fresh while it is unchanged. */
-uint64_t sa_store_generation(struct sa_store *st);
+/*
+ * Counts every commit; a front end's cache is fresh while it is unchanged.
+ * Read it under the read lock (sa_store_rdlock), in the same hold as the
+ * cache is used: read before, a commit could free what the cache points at
+ * and leave the generation the cache was built for.
+ */
+uint64_t sa_store_generation(const struct sa_store *st);
 
 void sa_store_rdlock(struct sa_store *st);
 void sa_store_unlock(struct sa_store *st);

@@ -18,8 +18,9 @@
 
 #include "log.h"
 
-static int log_stderr = 1;
-static enum sa_log_level log_level = SA_LOG_INFO;
+static int log_stderr = 1;	/* set before the threads start */
+/* changed by a reload (main thread) while every thread logs: atomic */
+static int log_level = SA_LOG_INFO;
 
 static const char *const level_names[] = { "error", "warning", "info", "debug" };
 
@@ -27,7 +28,11 @@ void
 sa_log_open(int to_stderr, enum sa_log_level level)
 {
 	log_stderr = to_stderr;
-	log_level = level;
+	sa_log_set_level(level);
+	/* the time zone read once, before the threads: localtime_r() then only
+	 * reads it (glibc's own lock around the first read is invisible to
+	 * ThreadSanitizer) */
+	tzset();
 	if (!to_stderr)
 		openlog("secagentd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
@@ -35,7 +40,7 @@ sa_log_open(int to_stderr, enum sa_log_level level)
 void
 sa_log_set_level(enum sa_log_level level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
 }
 
 int
@@ -55,7 +60,7 @@ sa_log_level_from_name(const char *name, enum sa_log_level *out)
 int
 sa_log_enabled(enum sa_log_level level)
 {
-	return level <= log_level;
+	return (int)level <= __atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 /* The length of the valid UTF-8 sequence at p (n bytes left) that is
@@ -147,7 +152,7 @@ sa_log(enum sa_log_level level, const char *func, const char *fmt, ...)
 	time_t now;
 	va_list ap;
 
-	if (level > log_level)
+	if (!sa_log_enabled(level))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(raw, sizeof(raw), fmt, ap);

@@ -8,7 +8,8 @@
 
 enum sa_log_level { SA_LOG_ERROR, SA_LOG_WARNING, SA_LOG_INFO, SA_LOG_DEBUG };
 
-/* stderr when to_stderr, else syslog (ident "secagentd", facility daemon). */
+/* stderr when to_stderr, else syslog (ident "secagentd", facility daemon).
+ * Called before any thread starts. */
 void sa_log_open(int to_stderr, enum sa_log_level level);
 void sa_log_set_level(enum sa_log_level level);
 int sa_log_level_from_name(const char *name, enum sa_log_level *out);

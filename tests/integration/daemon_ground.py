@@ -45,8 +45,12 @@ def start(name, user=None, args=()):
         cmd = ["setpriv", "--reuid=%d" % user.pw_uid, "--regid=%d" % user.pw_gid,
                "--clear-groups"] + cmd
     log = open(os.path.join(tmp, name + ".log"), "wb")
+    # the sanitizers set the core limit to 0 themselves unless told not to
+    env = dict(os.environ)
+    for v in ("ASAN_OPTIONS", "TSAN_OPTIONS"):
+        env[v] = env.get(v, "") + ":disable_coredump=0"
     p = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
-                         preexec_fn=core_limit)
+                         preexec_fn=core_limit, env=env)
     p.logfile = log.name
     for _ in range(300):
         if p.poll() is not None or "secagentd started" in read_log(p):
