@@ -47,9 +47,15 @@ struct sa_store {
 	int capath_fd;		/* DIR/capath, or -1 */
 	struct sa_store_opts opts;
 	int lock_fd;
-	/* readers: rdlock; the in-memory apply of a commit: wrlock */
+	/*
+	 * Order: commit_mutex, then rw.  A commit holds commit_mutex from
+	 * planning to the last event and takes rw for writing around the
+	 * in-memory apply; the subscribers' callbacks run under commit_mutex
+	 * only, and must not commit.  A reader holding rw takes no other lock
+	 * of the store.  (secagentd's order across its front ends is in
+	 * agent/daemon/daemon.h.)
+	 */
 	pthread_rwlock_t rw;
-	/* one commit at a time; held from planning to the last event */
 	pthread_mutex_t commit_mutex;
 	struct sa_vec lists[SA_LIST_COUNT];
 	struct sa_subject_index ca_subjects;

@@ -5,6 +5,8 @@
  * Core events arrive in whichever thread committed; each becomes a tree
  * that is checked against the subscriber's NACM rights and filter and
  * queued with ncs_notify(), which sends it from the session's own worker.
+ * The mutex is taken under the store's commit mutex, and takes the NACM
+ * lock and srv.lock (the daemon's lock order: agent/daemon/daemon.h).
  */
 #include <pthread.h>
 #include <stdio.h>
