@@ -4,6 +4,7 @@
  * callers say what happened.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,35 @@ free_secret(char *s)
 	ssh_string_free_char(s);
 }
 
+/*
+ * sa_file_replace of the file path: written in its directory, never
+ * through a link.  0, or -1 with errno.
+ */
+static int
+replace_path(const char *path, const char *data, mode_t mode)
+{
+	char dir[4200];
+	const char *base = strrchr(path, '/');
+	int dfd, r, saved;
+
+	if (base == NULL) {
+		snprintf(dir, sizeof(dir), ".");
+		base = path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s", base == path ? 1 :
+		    (int)(base - path), path);
+		base++;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((r = sa_file_replace(dfd, base, data, strlen(data), mode)) == 0)
+		r = fchmodat(dfd, base, mode, 0);	/* whatever the umask */
+	saved = errno;
+	close(dfd);
+	errno = saved;
+	return r;
+}
+
 int
 sa_hostkey_make(const char *path, enum sa_hostkey_kind kind, int *made,
     char *err, size_t errlen)
@@ -69,8 +99,13 @@ sa_hostkey_make(const char *path, enum sa_hostkey_kind kind, int *made,
 	int r = -1;
 
 	*made = 0;
-	if (stat(path, &sb) == 0)
-		return 0;
+	if (lstat(path, &sb) == 0) {
+		if (S_ISREG(sb.st_mode))
+			return 0;
+		snprintf(err, errlen, "%s: %s", path,
+		    sa_file_strerror(S_ISLNK(sb.st_mode) ? ELOOP : EFTYPE));
+		return -1;
+	}
 	if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
@@ -91,10 +126,9 @@ sa_hostkey_make(const char *path, enum sa_hostkey_kind kind, int *made,
 		goto out;
 	}
 	/* the private key last: once it is there, the pair is whole */
-	if (sa_file_replace(pubpath, line, strlen(line), 0644) != 0 ||
-	    chmod(pubpath, 0644) != 0 ||	/* whatever the umask */
-	    sa_file_replace(path, priv, strlen(priv), 0600) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (replace_path(pubpath, line, 0644) != 0 ||
+	    replace_path(path, priv, 0600) != 0) {
+		snprintf(err, errlen, "%s: %s", path, sa_file_strerror(errno));
 		goto out;
 	}
 	*made = 1;

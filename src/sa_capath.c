@@ -19,24 +19,21 @@
 
 #include "sa_store_int.h"
 
-static void
-capath_dir(const struct sa_store *st, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s/capath", st->dir);
-}
-
+/* Writes name of DIR/capath whole: name.tmp, made anew, renamed over it. */
 static int
-write_file(const char *path, const char *data, size_t len)
+write_file(struct sa_store *st, const char *name, const char *data,
+    size_t len)
 {
-	char tmp[4200];
+	char tmp[64];
 	int fd, ok;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+	snprintf(tmp, sizeof(tmp), "%s.tmp", name);
+	if ((fd = sa_file_create(st->capath_fd, tmp, 0644)) < 0)
 		return -1;
-	ok = write(fd, data, len) == (ssize_t)len;
-	if (close(fd) != 0 || !ok || rename(tmp, path) != 0) {
-		unlink(tmp);
+	ok = sa_write_all(fd, data, len) == 0;
+	if (close(fd) != 0 || !ok ||
+	    renameat(st->capath_fd, tmp, st->capath_fd, name) != 0) {
+		unlinkat(st->capath_fd, tmp, 0);
 		return -1;
 	}
 	return 0;
@@ -45,23 +42,18 @@ write_file(const char *path, const char *data, size_t len)
 static void
 write_seq(struct sa_store *st)
 {
-	char dir[4096], path[4200], buf[32];
+	char buf[32];
 
-	capath_dir(st, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/.seq", dir);
 	snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)st->seq);
-	if (write_file(path, buf, strlen(buf)) != 0)
-		sa_store_warn(st, "%s: %s", path, strerror(errno));
+	if (write_file(st, ".seq", buf, strlen(buf)) != 0)
+		sa_store_warn(st, "%s/capath/.seq: %s", st->dir,
+		    sa_file_strerror(errno));
 }
 
 static void
 drop_seq(struct sa_store *st)
 {
-	char dir[4096], path[4200];
-
-	capath_dir(st, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/.seq", dir);
-	unlink(path);
+	unlinkat(st->capath_fd, ".seq", 0);
 }
 
 static int
@@ -77,37 +69,38 @@ static void
 write_bucket(struct sa_store *st, unsigned long hash)
 {
 	struct sa_node *n, *found[64];
-	char dir[4096], path[4200], *pem;
+	char name[64], *pem;
 	size_t k = 0, i;
 
-	capath_dir(st, dir, sizeof(dir));
 	for (n = sa_subject_index_first(&st->ca_subjects, hash); n != NULL;
 	    n = n->hnext)
 		if (n->e.subject_hash == hash && k < 64)
 			found[k++] = n;
 	qsort(found, k, sizeof(found[0]), fp_order);
 	for (i = 0; i < k; i++) {
-		snprintf(path, sizeof(path), "%s/%08lx.%zu", dir, hash, i);
+		snprintf(name, sizeof(name), "%08lx.%zu", hash, i);
 		if ((pem = sa_der_to_pem(found[i]->e.der, found[i]->e.der_len)) == NULL ||
-		    write_file(path, pem, strlen(pem)) != 0)
-			sa_store_warn(st, "%s: cannot write", path);
+		    write_file(st, name, pem, strlen(pem)) != 0)
+			sa_store_warn(st, "%s/capath/%s: cannot write", st->dir, name);
 		free(pem);
 	}
 	for (i = k;; i++) {
-		snprintf(path, sizeof(path), "%s/%08lx.%zu", dir, hash, i);
-		if (unlink(path) != 0)
+		snprintf(name, sizeof(name), "%08lx.%zu", hash, i);
+		if (unlinkat(st->capath_fd, name, 0) != 0)
 			break;
 	}
 }
 
-void
-sa_capath_init(struct sa_store *st)
+int
+sa_capath_init(struct sa_store *st, char *err, size_t errlen)
 {
-	char dir[4096];
+	char e[4200];
 
-	capath_dir(st, dir, sizeof(dir));
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		sa_store_warn(st, "%s: %s", dir, strerror(errno));
+	/* TLS clients trust what is there: it is ours, or nothing starts */
+	if ((st->capath_fd = sa_dir_open(st->dir_fd, "capath", 1, 0755, e,
+	    sizeof(e))) < 0)
+		return sa_fail(err, errlen, SA_ERR_IO, "%s/%s", st->dir, e);
+	return 0;
 }
 
 void
@@ -127,24 +120,30 @@ sa_capath_update(struct sa_store *st, const unsigned long *hashes, size_t n)
 
 /* Empties the directory of everything but what we never wrote. */
 static void
-clear_dir(struct sa_store *st, const char *dir)
+clear_dir(struct sa_store *st)
 {
-	char path[4096 + 256 + 8];
 	struct dirent *d;
 	unsigned long h;
 	unsigned idx;
 	char c;
 	DIR *dp;
+	int fd;
 
-	if ((dp = opendir(dir)) == NULL)
+	/* its own fd: a dup would share the offset of capath_fd */
+	if ((fd = openat(st->capath_fd, ".", O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0)
 		return;
+	if ((dp = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	while ((d = readdir(dp)) != NULL) {
 		if (sscanf(d->d_name, "%8lx.%u%c", &h, &idx, &c) != 2 &&
 		    strstr(d->d_name, ".tmp") == NULL)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
-		if (unlink(path) != 0)
-			sa_store_warn(st, "%s: %s", path, strerror(errno));
+		if (unlinkat(st->capath_fd, d->d_name, 0) != 0)
+			sa_store_warn(st, "%s/capath/%s: %s", st->dir, d->d_name,
+			    strerror(errno));
 	}
 	closedir(dp);
 }
@@ -152,23 +151,20 @@ clear_dir(struct sa_store *st, const char *dir)
 void
 sa_capath_sync(struct sa_store *st)
 {
-	char dir[4096], path[4200], buf[32] = "";
 	const struct sa_vec *ca = &st->lists[SA_LIST_CA];
+	unsigned char *buf = NULL;
 	unsigned long last = 0;
-	size_t i;
-	FILE *f;
+	size_t i, len;
+	int fresh;
 
-	capath_dir(st, dir, sizeof(dir));
-	snprintf(path, sizeof(path), "%s/.seq", dir);
-	if ((f = fopen(path, "r")) != NULL) {
-		if (fgets(buf, sizeof(buf), f) == NULL)
-			buf[0] = '\0';
-		fclose(f);
-		if (strtoull(buf, NULL, 10) == st->seq && buf[0] != '\0')
+	if (sa_file_read(st->capath_fd, ".seq", &buf, &len) == 0) {
+		fresh = len > 0 && strtoull((char *)buf, NULL, 10) == st->seq;
+		free(buf);
+		if (fresh)
 			return;
 	}
 	drop_seq(st);
-	clear_dir(st, dir);
+	clear_dir(st);
 	for (i = 0; i < ca->n; i++) {
 		/* each bucket once; write_bucket finds all of its entries */
 		if (i > 0 && ca->v[i]->e.subject_hash == last)

@@ -34,51 +34,32 @@ path_of(const struct sa_store *st, const char *name, char *buf, size_t len)
 	snprintf(buf, len, "%s/%s", st->dir, name);
 }
 
-/* Reads a whole file; *buf is NULL when it does not exist. */
+/* Reads a whole file of the directory; *buf is NULL when it does not exist. */
 static int
-read_file(const char *path, unsigned char **buf, size_t *len)
+read_file(const struct sa_store *st, const char *name, unsigned char **buf,
+    size_t *len)
 {
-	struct stat sb;
-	ssize_t r;
-	size_t got = 0;
-	int fd;
-
-	*buf = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-	    (*buf = malloc((size_t)sb.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (got < (size_t)sb.st_size) {
-		r = read(fd, *buf + got, (size_t)sb.st_size - got);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		got += (size_t)r;
-	}
-	close(fd);
-	*len = got;
-	return 0;
+	if (sa_file_read(st->dir_fd, name, buf, len) == 0)
+		return 0;
+	return errno == ENOENT ? 0 : -1;
 }
 
 /* Moves an unreadable file aside so that nothing overwrites it. */
 static void
-set_aside(struct sa_store *st, const char *path, const char *why)
+set_aside(struct sa_store *st, const char *name, const char *path,
+    const char *why)
 {
-	char aside[4200];
+	char aside[256];
 
 	if (st->opts.read_only) {
 		sa_store_warn(st, "%s: %s; skipped", path, why);
 		return;
 	}
-	snprintf(aside, sizeof(aside), "%s.unreadable-%ld", path,
+	snprintf(aside, sizeof(aside), "%s.unreadable-%ld", name,
 	    (long)time(NULL));
-	if (rename(path, aside) == 0)
-		sa_store_warn(st, "%s: %s; moved to %s", path, why, aside);
+	if (renameat(st->dir_fd, name, st->dir_fd, aside) == 0)
+		sa_store_warn(st, "%s: %s; moved to %s/%s", path, why, st->dir,
+		    aside);
 	else
 		sa_store_warn(st, "%s: %s; skipped", path, why);
 }
@@ -179,8 +160,8 @@ load_snapshot(struct sa_store *st, int *found, uint64_t *seq)
 	path_of(st, SNAP_NAME, path, sizeof(path));
 	*found = 0;
 	*seq = 0;
-	if (read_file(path, &buf, &len) != 0) {
-		sa_store_warn(st, "%s: %s; skipped", path, strerror(errno));
+	if (read_file(st, SNAP_NAME, &buf, &len) != 0) {
+		sa_store_warn(st, "%s: %s; skipped", path, sa_file_strerror(errno));
 		return 0;
 	}
 	if (buf == NULL)
@@ -193,7 +174,8 @@ load_snapshot(struct sa_store *st, int *found, uint64_t *seq)
 		}
 		if (rr < 0) {
 			if (off == 0)
-				set_aside(st, path, "not a secagent state file");
+				set_aside(st, SNAP_NAME, path,
+				    "not a secagent state file");
 			else
 				sa_store_warn(st, "%s: %s at offset %zu; the rest "
 				    "is skipped", path, why, off);
@@ -210,6 +192,18 @@ load_snapshot(struct sa_store *st, int *found, uint64_t *seq)
 }
 
 static int
+truncate_at(int dirfd, const char *name, off_t len)
+{
+	int fd, r;
+
+	if ((fd = sa_file_open(dirfd, name, O_WRONLY, 0)) < 0)
+		return -1;
+	r = ftruncate(fd, len);
+	close(fd);
+	return r;
+}
+
+static int
 load_journal(struct sa_store *st, uint64_t snap_seq, int *found)
 {
 	const unsigned char *p;
@@ -222,8 +216,8 @@ load_journal(struct sa_store *st, uint64_t snap_seq, int *found)
 
 	path_of(st, LOG_NAME, path, sizeof(path));
 	*found = 0;
-	if (read_file(path, &buf, &len) != 0) {
-		sa_store_warn(st, "%s: %s; skipped", path, strerror(errno));
+	if (read_file(st, LOG_NAME, &buf, &len) != 0) {
+		sa_store_warn(st, "%s: %s; skipped", path, sa_file_strerror(errno));
 		return 0;
 	}
 	if (buf == NULL)
@@ -249,15 +243,16 @@ load_journal(struct sa_store *st, uint64_t snap_seq, int *found)
 	}
 	if (r == 0 && rr != 1 && good == 0 && len > 0 && why != NULL &&
 	    strcmp(why, "bad frame magic") == 0) {
-		set_aside(st, path, "not a secagent journal");
+		set_aside(st, LOG_NAME, path, "not a secagent journal");
 		good = len = 0;
 	} else if (r == 0 && good < len) {
 		/* a torn tail: that transaction was never acknowledged */
 		sa_store_warn(st, "%s: incomplete last transaction (%s) "
 		    "dropped", path, why);
-		if (!st->opts.read_only && truncate(path, (off_t)good) != 0)
+		if (!st->opts.read_only && truncate_at(st->dir_fd, LOG_NAME,
+		    (off_t)good) != 0)
 			sa_store_warn(st, "%s: cannot truncate: %s", path,
-			    strerror(errno));
+			    sa_file_strerror(errno));
 	}
 	st->seq = seq;
 	st->journal_size = (off_t)good;
@@ -276,6 +271,15 @@ sa_journal_load(struct sa_store *st, char *err, size_t errlen)
 	int r, snap_found, log_found;
 	size_t i;
 
+	/* a link or a device where the state should be is refused, not skipped
+	 * (that would start afresh and replace it) */
+	for (i = 0; i < 2; i++) {
+		path_of(st, i == 0 ? SNAP_NAME : LOG_NAME, path, sizeof(path));
+		if (fstatat(st->dir_fd, i == 0 ? SNAP_NAME : LOG_NAME, &sb,
+		    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(sb.st_mode))
+			return sa_fail(err, errlen, SA_ERR_IO, "%s: %s", path,
+			    sa_file_strerror(S_ISLNK(sb.st_mode) ? ELOOP : EFTYPE));
+	}
 	if ((r = load_snapshot(st, &snap_found, &snap_seq)) != 0 ||
 	    (r = load_journal(st, snap_seq, &log_found)) != 0)
 		return sa_fail(err, errlen, r, "loading %s: out of memory",
@@ -286,18 +290,18 @@ sa_journal_load(struct sa_store *st, char *err, size_t errlen)
 		return sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
 	for (i = 0; i < ca->n; i++)
 		sa_subject_index_add(&st->ca_subjects, ca->v[i]);
-	path_of(st, SNAP_NAME, path, sizeof(path));
-	st->snapshot_size = stat(path, &sb) == 0 ? sb.st_size : 0;
+	st->snapshot_size = fstatat(st->dir_fd, SNAP_NAME, &sb,
+	    AT_SYMLINK_NOFOLLOW) == 0 ? sb.st_size : 0;
 	st->fresh = !snap_found && !log_found;
 	st->generation++;
 	if (st->opts.read_only)
 		return 0;
 	path_of(st, LOG_NAME, path, sizeof(path));
-	st->journal_fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0600);
+	st->journal_fd = sa_file_open(st->dir_fd, LOG_NAME, O_WRONLY | O_APPEND |
+	    O_CREAT, 0600);
 	if (st->journal_fd < 0)
 		return sa_fail(err, errlen, SA_ERR_IO, "%s: %s", path,
-		    strerror(errno));
+		    sa_file_strerror(errno));
 	return 0;
 }
 
@@ -418,22 +422,23 @@ sa_journal_compact(struct sa_store *st, char *err, size_t errlen)
 
 	path_of(st, SNAP_NAME ".tmp", tmp, sizeof(tmp));
 	path_of(st, SNAP_NAME, path, sizeof(path));
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0)
+	if ((fd = sa_file_create(st->dir_fd, SNAP_NAME ".tmp", 0600)) < 0)
 		return sa_fail(err, errlen, SA_ERR_IO, "%s: %s", tmp,
-		    strerror(errno));
+		    sa_file_strerror(errno));
 	r = write_snapshot(st, fd, &total);
 	if (r != 0 || fsync(fd) != 0) {
 		r = sa_fail(err, errlen, SA_ERR_IO, "%s: %s", tmp,
 		    strerror(errno));
 		close(fd);
-		unlink(tmp);
+		unlinkat(st->dir_fd, SNAP_NAME ".tmp", 0);
 		return r;
 	}
 	close(fd);
-	if (rename(tmp, path) != 0 || sa_fsync_dir(st->dir) != 0) {
+	if (renameat(st->dir_fd, SNAP_NAME ".tmp", st->dir_fd, SNAP_NAME) != 0 ||
+	    fsync(st->dir_fd) != 0) {
 		r = sa_fail(err, errlen, SA_ERR_IO, "%s: %s", path,
 		    strerror(errno));
-		unlink(tmp);
+		unlinkat(st->dir_fd, SNAP_NAME ".tmp", 0);
 		return r;
 	}
 	st->snapshot_size = total;

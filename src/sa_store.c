@@ -289,30 +289,14 @@ sa_store_put_setting(struct sa_store *st, enum sa_setting s, char *value)
 static int
 take_lock(struct sa_store *st, char *err, size_t errlen)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/lock", st->dir);
-	if ((st->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
-		return sa_fail(err, errlen, SA_ERR_IO, "%s: %s", path,
-		    strerror(errno));
+	if ((st->lock_fd = sa_file_open(st->dir_fd, "lock", O_RDWR | O_CREAT,
+	    0600)) < 0)
+		return sa_fail(err, errlen, SA_ERR_IO, "%s/lock: %s", st->dir,
+		    sa_file_strerror(errno));
 	if (flock(st->lock_fd, LOCK_EX | LOCK_NB) != 0)
 		return sa_fail(err, errlen, SA_ERR_LOCKED,
 		    "state directory %s is in use by another writer "
 		    "(secagentd or secagentctl)", st->dir);
-	return 0;
-}
-
-static int
-make_dir(const char *dir, char *err, size_t errlen)
-{
-	struct stat sb;
-
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		return sa_fail(err, errlen, SA_ERR_IO, "%s: %s", dir,
-		    strerror(errno));
-	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-		return sa_fail(err, errlen, SA_ERR_IO, "%s: not a directory",
-		    dir);
 	return 0;
 }
 
@@ -356,7 +340,7 @@ sa_store_open(const char *dir, const struct sa_store_opts *opts,
 		st->opts = *opts;
 	if (st->opts.clock == NULL)
 		st->opts.clock = default_clock;
-	st->lock_fd = st->journal_fd = -1;
+	st->lock_fd = st->journal_fd = st->dir_fd = st->capath_fd = -1;
 	pthread_rwlock_init(&st->rw, NULL);
 	pthread_mutex_init(&st->commit_mutex, NULL);
 	pthread_mutex_init(&st->subs_mutex, NULL);
@@ -365,15 +349,18 @@ sa_store_open(const char *dir, const struct sa_store_opts *opts,
 			r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
 			goto out;
 		}
-	if (!st->opts.read_only) {
-		if ((r = make_dir(dir, err, errlen)) != 0 ||
-		    (r = take_lock(st, err, errlen)) != 0)
-			goto out;
+	/* the directory first: owned by us, writable by no one else */
+	if ((st->dir_fd = sa_dir_open(AT_FDCWD, dir, !st->opts.read_only, 0755,
+	    err, errlen)) < 0) {
+		r = errno == ENOMEM ? SA_ERR_NOMEM : SA_ERR_IO;
+		goto out;
 	}
+	if (!st->opts.read_only && (r = take_lock(st, err, errlen)) != 0)
+		goto out;
 	if ((r = sa_journal_load(st, err, errlen)) != 0)
 		goto out;
-	if (!st->opts.read_only)
-		sa_capath_init(st);
+	if (!st->opts.read_only && (r = sa_capath_init(st, err, errlen)) != 0)
+		goto out;
 	if (!st->opts.read_only && st->fresh && (r = init_fresh(st, err, errlen)) != 0)
 		goto out;
 	if (!st->opts.read_only)
@@ -404,6 +391,10 @@ sa_store_free(struct sa_store *st)
 		sa_store_put_setting(st, (enum sa_setting)s, NULL);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
+	if (st->capath_fd >= 0)
+		close(st->capath_fd);
+	if (st->dir_fd >= 0)
+		close(st->dir_fd);
 	pthread_rwlock_destroy(&st->rw);
 	pthread_mutex_destroy(&st->commit_mutex);
 	pthread_mutex_destroy(&st->subs_mutex);
@@ -423,15 +414,16 @@ sa_store_dir(const struct sa_store *st)
 	return st->dir;
 }
 
-uint64_t
-sa_store_generation(struct sa_store *st)
+int
+sa_store_dir_fd(const struct sa_store *st)
 {
-	uint64_t g;
+	return st->dir_fd;
+}
 
-	pthread_rwlock_rdlock(&st->rw);
-	g = st->generation;
-	pthread_rwlock_unlock(&st->rw);
-	return g;
+uint64_t
+sa_store_generation(const struct sa_store *st)
+{
+	return st->generation;	/* the caller holds the read lock */
 }
 
 void

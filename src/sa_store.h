@@ -148,8 +148,11 @@ struct sa_store_opts {
 
 /*
  * Opens (creating when missing) the state directory dir and loads it.
- * A writer takes the directory's lock: a second writer gets SA_ERR_LOCKED.
- * A new directory starts with the factory defaults.  opts may be NULL.
+ * The directory must belong to the effective uid and be writable by no
+ * one else, and no file of it is a symbolic link (sa_file.h); otherwise
+ * SA_ERR_IO says which and why.  A writer takes the directory's lock: a
+ * second writer gets SA_ERR_LOCKED.  A new directory starts with the
+ * factory defaults.  opts may be NULL.
  */
 int sa_store_open(const char *dir, const struct sa_store_opts *opts,
     struct sa_store **out, char *err, size_t errlen);
@@ -160,8 +163,19 @@ void sa_store_free(struct sa_store *st);
 time_t sa_store_now(const struct sa_store *st);
 /* The state directory (borrowed). */
 const char *sa_store_dir(const struct sa_store *st);
-/* Counts every commit; a front end's cache is fresh while it is unchanged. */
-uint64_t sa_store_generation(struct sa_store *st);
+/*
+ * The state directory, open and checked (borrowed: valid until
+ * sa_store_free).  The front ends open their own files in it relative to
+ * this fd, with sa_file.h.
+ */
+int sa_store_dir_fd(const struct sa_store *st);
+/*
+ * Counts every commit; a front end's cache is fresh while it is unchanged.
+ * Read it under the read lock (sa_store_rdlock), in the same hold as the
+ * cache is used: read before, a commit could free what the cache points at
+ * and leave the generation the cache was built for.
+ */
+uint64_t sa_store_generation(const struct sa_store *st);
 
 void sa_store_rdlock(struct sa_store *st);
 void sa_store_unlock(struct sa_store *st);

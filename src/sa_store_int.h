@@ -43,11 +43,19 @@ struct sa_subscriber {
 
 struct sa_store {
 	char *dir;
+	int dir_fd;		/* every file is opened relative to it (sa_file.h) */
+	int capath_fd;		/* DIR/capath, or -1 */
 	struct sa_store_opts opts;
 	int lock_fd;
-	/* readers: rdlock; the in-memory apply of a commit: wrlock */
+	/*
+	 * Order: commit_mutex, then rw.  A commit holds commit_mutex from
+	 * planning to the last event and takes rw for writing around the
+	 * in-memory apply; the subscribers' callbacks run under commit_mutex
+	 * only, and must not commit.  A reader holding rw takes no other lock
+	 * of the store.  (secagentd's order across its front ends is in
+	 * agent/daemon/daemon.h.)
+	 */
 	pthread_rwlock_t rw;
-	/* one commit at a time; held from planning to the last event */
 	pthread_mutex_t commit_mutex;
 	struct sa_vec lists[SA_LIST_COUNT];
 	struct sa_subject_index ca_subjects;
@@ -123,7 +131,8 @@ int sa_journal_wants_compaction(const struct sa_store *st);
 void sa_journal_close(struct sa_store *st);
 
 /* sa_capath.c: the CA list as an OpenSSL -CApath directory */
-void sa_capath_init(struct sa_store *st);
+/* Opens DIR/capath (made when missing, checked as the state directory). */
+int sa_capath_init(struct sa_store *st, char *err, size_t errlen);
 void sa_capath_update(struct sa_store *st, const unsigned long *hashes,
     size_t n);
 void sa_capath_sync(struct sa_store *st);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 
 #include <openssl/crypto.h>
 
@@ -618,10 +620,17 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	struct rlimit no_core = { 0, 0 };
 	struct ctl c;
 	size_t i;
 	int ch, r;
 
+	/* it reads the store, password included, and may be given one:
+	 * no core file, no ptrace by the same uid (as secagentd) */
+	getrlimit(RLIMIT_CORE, &no_core);
+	no_core.rlim_cur = 0;
+	setrlimit(RLIMIT_CORE, &no_core);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	memset(&c, 0, sizeof(c));
 	c.dir = getenv("SECAGENT_STATE_DIR") != NULL ?
 	    getenv("SECAGENT_STATE_DIR") : SA_STATE_DIR;

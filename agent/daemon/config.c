@@ -388,6 +388,13 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 	};
 	size_t i;
 
+	if (strcmp(key, "allow-core-dumps") == 0) {
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return snprintf(err, errlen, "allow-core-dumps takes yes "
+			    "or no"), -1;
+		c->allow_core_dumps = strcmp(value, "yes") == 0;
+		return 0;
+	}
 	for (i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
 		if (strcmp(key, strs[i].key) != 0)
 			continue;
@@ -548,6 +555,33 @@ sa_config_check(const struct sa_config *c, char *err, size_t errlen)
 			return -1;
 		}
 	}
+	return 0;
+}
+
+int
+sa_config_parse_listen(const char *spec, char *addr, size_t len,
+    uint16_t *port)
+{
+	const char *colon = strrchr(spec, ':');
+	const char *a = spec;
+	size_t n;
+	char *end;
+	long p;
+
+	if (colon == NULL)
+		return -1;
+	n = (size_t)(colon - spec);
+	if (spec[0] == '[' && n >= 2 && colon[-1] == ']') {
+		a = spec + 1;
+		n -= 2;
+	}
+	p = strtol(colon + 1, &end, 10);
+	if (n == 0 || n >= len || colon[1] == '\0' || *end != '\0' || p < 1 ||
+	    p > 65535)
+		return -1;
+	memcpy(addr, a, n);
+	addr[n] = '\0';
+	*port = (uint16_t)p;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
 #define SA_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -68,6 +69,7 @@ struct sa_config {
 	char *factory_bundle;
 	int log_stderr;
 	enum sa_log_level log_level;
+	int allow_core_dumps;	/* debugging: a core file holds every secret */
 	/* NETCONF; NULL = no listener */
 	char *ssh_listen;	/* "ADDR:PORT" */
 	char *tls_listen;
@@ -115,7 +117,8 @@ int sa_config_read(struct sa_config *c, const char *path, char *err,
 int sa_config_read_stream(struct sa_config *c, FILE *f, const char *path,
     char *err, size_t errlen);
 
-/* Sets one listener or option from the command line ("none" disables). */
+/* Sets one listener or option from the command line ("none" disables;
+ * allow-core-dumps takes yes or no). */
 int sa_config_set(struct sa_config *c, const char *key, const char *value,
     char *err, size_t errlen);
 
@@ -124,6 +127,13 @@ int sa_config_set(struct sa_config *c, const char *key, const char *value,
  * it, a TLS listener without certificate, and the like are errors.
  */
 int sa_config_check(const struct sa_config *c, char *err, size_t errlen);
+
+/*
+ * A NETCONF listener "ADDR:PORT" or "[ADDR]:PORT" into addr (len bytes)
+ * and port (1 to 65535); 0 or -1.
+ */
+int sa_config_parse_listen(const char *spec, char *addr, size_t len,
+    uint16_t *port);
 
 const struct sa_user *sa_config_user(const struct sa_config *c,
     const char *name);

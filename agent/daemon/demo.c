@@ -9,6 +9,7 @@
  */
 #include <crypt.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,24 @@
 
 #define DEMO_PASSWORD "secagent-demo"
 
+/* 1: name is a file of dirfd, 0: missing, -1: something else (err). */
 static int
-exists(const char *path)
+present(int dirfd, const char *dir, const char *name, char *err,
+    size_t errlen)
 {
 	struct stat sb;
 
-	return stat(path, &sb) == 0;
+	if (fstatat(dirfd, name, &sb, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s/%s: %s", dir, name, strerror(errno));
+		return -1;
+	}
+	if (S_ISREG(sb.st_mode))
+		return 1;
+	snprintf(err, errlen, "%s/%s: %s", dir, name,
+	    sa_file_strerror(S_ISLNK(sb.st_mode) ? ELOOP : EFTYPE));
+	return -1;
 }
 
 static void
@@ -96,56 +109,60 @@ make_cert(const char *cn, EVP_PKEY *key, X509 *ca, EVP_PKEY *ca_key,
 	return x;
 }
 
+/* A new file name of dirfd: a certificate (0644) or a private key (0600). */
 static int
-write_pem(const char *path, X509 *x, EVP_PKEY *key)
+write_pem(int dirfd, const char *name, X509 *x, EVP_PKEY *key, int traditional)
 {
 	FILE *f;
-	int ok;
+	BIO *bio;
+	int fd, ok;
 
-	umask(077);
-	if ((f = fopen(path, "w")) == NULL)
+	if ((fd = sa_file_create(dirfd, name, x != NULL ? 0644 : 0600)) < 0)
 		return -1;
-	if (x != NULL)
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		return -1;
+	}
+	if (x != NULL) {
 		ok = PEM_write_X509(f, x);
-	else
+	} else if (traditional) {	/* libssh reads "BEGIN RSA PRIVATE KEY" */
+		bio = BIO_new_fp(f, BIO_NOCLOSE);
+		ok = bio != NULL && PEM_write_bio_PrivateKey_traditional(bio, key,
+		    NULL, NULL, 0, NULL, NULL);
+		BIO_free(bio);
+	} else {
 		ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+	}
 	if (fclose(f) != 0)
 		ok = 0;
-	if (x != NULL)
-		chmod(path, 0644);
 	return ok ? 0 : -1;
 }
 
+/* The demo PKI in pki, the directory DIR/pki. */
 static int
-make_pki(const char *dir, char *err, size_t errlen)
+make_pki(int pki, const char *dir, char *err, size_t errlen)
 {
 	static const char *const names[] = { "server", "client" };
-	char path[4096], kpath[4096];
+	char path[64], kpath[64];
 	EVP_PKEY *ca_key = NULL, *key = NULL;
 	X509 *ca = NULL, *x = NULL;
 	int i, r = -1;
 
-	snprintf(path, sizeof(path), "%s/pki", dir);
-	if (mkdir(path, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if ((ca_key = EVP_EC_gen("P-256")) == NULL ||
 	    (ca = make_cert("secagent demo CA", ca_key, NULL, NULL, "ca")) == NULL)
 		goto out;
-	snprintf(path, sizeof(path), "%s/pki/ca.pem", dir);
-	snprintf(kpath, sizeof(kpath), "%s/pki/ca.key", dir);
-	if (write_pem(path, ca, NULL) != 0 || write_pem(kpath, NULL, ca_key) != 0)
+	if (write_pem(pki, "ca.pem", ca, NULL, 0) != 0 ||
+	    write_pem(pki, "ca.key", NULL, ca_key, 0) != 0)
 		goto out;
 	for (i = 0; i < 2; i++) {
 		if ((key = EVP_EC_gen("P-256")) == NULL ||
 		    (x = make_cert(i == 0 ? "localhost" : "admin", key, ca, ca_key,
 		    names[i])) == NULL)
 			goto out;
-		snprintf(path, sizeof(path), "%s/pki/%s.pem", dir, names[i]);
-		snprintf(kpath, sizeof(kpath), "%s/pki/%s.key", dir, names[i]);
-		if (write_pem(path, x, NULL) != 0 ||
-		    write_pem(kpath, NULL, key) != 0)
+		snprintf(path, sizeof(path), "%s.pem", names[i]);
+		snprintf(kpath, sizeof(kpath), "%s.key", names[i]);
+		if (write_pem(pki, path, x, NULL, 0) != 0 ||
+		    write_pem(pki, kpath, NULL, key, 0) != 0)
 			goto out;
 		X509_free(x);
 		EVP_PKEY_free(key);
@@ -155,14 +172,14 @@ make_pki(const char *dir, char *err, size_t errlen)
 	r = 0;
  out:
 	if (r != 0)
-		snprintf(err, errlen, "cannot make the demo PKI in %s/pki", dir);
+		snprintf(err, errlen, "cannot make the demo PKI in %s/pki: %s",
+		    dir, sa_file_strerror(errno));
 	X509_free(ca);
 	X509_free(x);
 	EVP_PKEY_free(ca_key);
 	EVP_PKEY_free(key);
 	return r;
 }
-
 
 /* A crypt(3) SHA-512 hash of the demo password. */
 static int
@@ -181,22 +198,35 @@ demo_hash(char *out, size_t len)
 	return 0;
 }
 
+/* A file of dirfd, opened as sa_file_open does, as a stdio stream. */
+static FILE *
+open_at(int dirfd, const char *name, int create)
+{
+	int fd = create ? sa_file_create(dirfd, name, 0600) :
+	    sa_file_open(dirfd, name, O_RDONLY, 0);
+	FILE *f;
+
+	if (fd < 0)
+		return NULL;
+	if ((f = fdopen(fd, create ? "w" : "r")) == NULL)
+		close(fd);
+	return f;
+}
+
 static int
-write_conf(const char *dir, const char *path, char *err, size_t errlen)
+write_conf(int dirfd, int pki, const char *dir, char *err, size_t errlen)
 {
 	char admin[CRYPT_OUTPUT_SIZE], viewer[CRYPT_OUTPUT_SIZE], fp[200] = "04";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0, i;
-	char cpath[4096];
 	X509 *client;
 	FILE *f;
 
-	snprintf(cpath, sizeof(cpath), "%s/pki/client.pem", dir);
-	if ((f = fopen(cpath, "r")) == NULL ||
+	if ((f = open_at(pki, "client.pem", 0)) == NULL ||
 	    (client = PEM_read_X509(f, NULL, NULL, NULL)) == NULL) {
 		if (f != NULL)
 			fclose(f);
-		snprintf(err, errlen, "%s: cannot read", cpath);
+		snprintf(err, errlen, "%s/pki/client.pem: cannot read", dir);
 		return -1;
 	}
 	fclose(f);
@@ -209,9 +239,9 @@ write_conf(const char *dir, const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "crypt(3) cannot hash the demo password");
 		return -1;
 	}
-	umask(077);
-	if ((f = fopen(path, "w")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if ((f = open_at(dirfd, "secagentd.conf", 1)) == NULL) {
+		snprintf(err, errlen, "%s/secagentd.conf: %s", dir,
+		    sa_file_strerror(errno));
 		return -1;
 	}
 	fprintf(f,
@@ -232,41 +262,9 @@ write_conf(const char *dir, const char *path, char *err, size_t errlen)
 	    "snmp-user admin rw SHA-256 %s AES %s\n",
 	    dir, dir, dir, fp, admin, viewer, DEMO_PASSWORD, DEMO_PASSWORD);
 	if (fclose(f) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s/secagentd.conf: %s", dir, strerror(errno));
 		return -1;
 	}
-	return 0;
-}
-
-#define CONF_MAX (1 << 20)
-
-/* The whole of path, NUL-terminated, in *out (caller frees). */
-static int
-read_text(const char *path, char **out, char *err, size_t errlen)
-{
-	char *buf;
-	size_t n;
-	FILE *f;
-
-	*out = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	if ((buf = malloc(CONF_MAX + 1)) == NULL) {
-		fclose(f);
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	n = fread(buf, 1, CONF_MAX + 1, f);
-	fclose(f);
-	if (n > CONF_MAX) {
-		free(buf);
-		snprintf(err, errlen, "%s: larger than 1 MiB", path);
-		return -1;
-	}
-	buf[n] = '\0';
-	*out = buf;
 	return 0;
 }
 
@@ -304,15 +302,19 @@ same_file(const char *a, const char *b)
  * left as it is.
  */
 static int
-upgrade_host_keys(const char *dir, const char *conf, char *err, size_t errlen)
+upgrade_host_keys(int dirfd, const char *dir, char *err, size_t errlen)
 {
 	char legacy[4096], base[4096], path[4096], *text = NULL, *out = NULL;
 	char *line, *at = NULL;
-	size_t i, n, nlines = 0;
+	size_t i, n, len, nlines = 0;
 	int made, r = -1;
 
-	if (read_text(conf, &text, err, errlen) != 0)
+	if (sa_file_read(dirfd, "secagentd.conf", (unsigned char **)&text,
+	    &len) != 0) {
+		snprintf(err, errlen, "%s/secagentd.conf: %s", dir,
+		    sa_file_strerror(errno));
 		return -1;
+	}
 	for (line = text; *line != '\0'; line += n + (line[n] == '\n')) {
 		n = strcspn(line, "\n");
 		if (host_key_line(line, path, sizeof(path))) {
@@ -346,12 +348,13 @@ upgrade_host_keys(const char *dir, const char *conf, char *err, size_t errlen)
 		sprintf(out + strlen(out), "ssh-host-key %s\n", path);
 	}
 	strcat(out, at);
-	if (sa_file_replace(conf, out, strlen(out), 0600) != 0) {
-		snprintf(err, errlen, "%s: %s", conf, strerror(errno));
+	if (sa_file_replace(dirfd, "secagentd.conf", out, strlen(out), 0600) != 0) {
+		snprintf(err, errlen, "%s/secagentd.conf: %s", dir,
+		    sa_file_strerror(errno));
 		goto out;
 	}
-	sa_info("%s: the Ed25519 and ECDSA host keys are now offered beside %s",
-	    conf, legacy);
+	sa_info("%s/secagentd.conf: the Ed25519 and ECDSA host keys are now "
+	    "offered beside %s", dir, legacy);
 	r = 0;
  out:
 	free(text);
@@ -363,17 +366,28 @@ int
 sa_demo_prepare(const char *dir, char *conf_path, size_t len, char *err,
     size_t errlen)
 {
-	char path[4096];
+	char why[512], pdir[4096];
+	int fd, pki = -1, r = -1, p;
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+	if ((fd = sa_dir_open(AT_FDCWD, dir, 1, 0755, err, errlen)) < 0)
 		return -1;
+	if ((pki = sa_dir_open(fd, "pki", 1, 0755, why, sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s/%s", dir, why);
+		goto out;
 	}
-	snprintf(path, sizeof(path), "%s/pki/ca.pem", dir);
-	if (!exists(path) && make_pki(dir, err, errlen) != 0)
-		return -1;
+	snprintf(pdir, sizeof(pdir), "%s/pki", dir);
+	if ((p = present(pki, pdir, "ca.pem", err, errlen)) < 0 ||
+	    (p == 0 && make_pki(pki, dir, err, errlen) != 0))
+		goto out;
+	if ((p = present(fd, dir, "secagentd.conf", err, errlen)) < 0 ||
+	    (p == 0 && write_conf(fd, pki, dir, err, errlen) != 0) ||
+	    (p == 1 && upgrade_host_keys(fd, dir, err, errlen) != 0))
+		goto out;
 	snprintf(conf_path, len, "%s/secagentd.conf", dir);
-	if (!exists(conf_path))
-		return write_conf(dir, conf_path, err, errlen);
-	return upgrade_host_keys(dir, conf_path, err, errlen);
+	r = 0;
+ out:
+	if (pki >= 0)
+		close(pki);
+	close(fd);
+	return r;
 }

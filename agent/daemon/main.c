@@ -5,7 +5,7 @@
  *   secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp T|none]
  *             [--agentx ADDR|none] [--ssh ADDR:PORT|none]
  *             [--tls ADDR:PORT|none] [--factory-bundle FILE]
- *             [--device-id ID]
+ *             [--device-id ID] [--allow-core-dumps]
  *
  * Signals are handled synchronously by the main thread (sigtimedwait), which
  * also runs the expiry sweep: SIGTERM and SIGINT stop cleanly, SIGHUP
@@ -18,10 +18,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "../../src/sa_file.h"
 #include "daemon.h"
 #include "log.h"
 #include "../test_clock.h"
@@ -50,12 +53,14 @@ usage(FILE *f)
 	    "usage: secagentd [-f] [-d DIR] [-c FILE] [--demo] [--snmp TRANSPORT|none]\n"
 	    "                 [--agentx ADDRESS|none] [--ssh ADDR:PORT|none]\n"
 	    "                 [--tls ADDR:PORT|none] [--factory-bundle FILE]\n"
-	    "                 [--device-id ID]\n"
+	    "                 [--device-id ID] [--allow-core-dumps]\n"
 	    "  -f              stay in the foreground, log to stderr\n"
 	    "  -d, --state-dir DIR   the store (default %s)\n"
 	    "  -c, --config FILE     configuration (default %s)\n"
 	    "  --demo          the demo profile: loopback listeners, demo users,\n"
-	    "                  a demo PKI, made in the state directory\n",
+	    "                  a demo PKI, made in the state directory\n"
+	    "  --allow-core-dumps  debugging only: core files (and ptrace by the\n"
+	    "                  same uid) are allowed; they hold every secret\n",
 	    SA_STATE_DIR, SA_CONF_FILE);
 }
 
@@ -81,6 +86,7 @@ parse_args(int argc, char **argv, struct options *o)
 		{ "tls", required_argument, NULL, 't' },
 		{ "factory-bundle", required_argument, NULL, 'F' },
 		{ "device-id", required_argument, NULL, 'I' },
+		{ "allow-core-dumps", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -98,6 +104,7 @@ parse_args(int argc, char **argv, struct options *o)
 		case 't': override(o, "netconf-tls", optarg); break;
 		case 'F': override(o, "factory-bundle", optarg); break;
 		case 'I': override(o, "device-id", optarg); break;
+		case 'C': override(o, "allow-core-dumps", "yes"); break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -1;
 		}
@@ -119,6 +126,53 @@ state_dir_of(const struct options *o)
 		if (strcmp(o->keys[i], "state-dir") == 0)
 			dir = o->values[i];
 	return dir;
+}
+
+/* The option that set a directive: "--ssh VALUE", or "netconf-ssh VALUE (FILE)". */
+static void
+name_option(const struct options *o, const struct sa_config *c,
+    const char *key, const char *value, char *buf, size_t len)
+{
+	static const char *const flags[][2] = {
+		{ "netconf-ssh", "--ssh" }, { "netconf-tls", "--tls" },
+		{ "snmp", "--snmp" }, { "agentx", "--agentx" },
+	};
+	size_t i;
+	int j;
+
+	for (j = o->n - 1; j >= 0; j--) {
+		if (strcmp(o->keys[j], key) != 0)
+			continue;
+		for (i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+			if (strcmp(flags[i][0], key) == 0)
+				key = flags[i][1];
+		snprintf(buf, len, "%s %s", key, o->values[j]);
+		return;
+	}
+	snprintf(buf, len, "%s %s in %s", key, value, c->file != NULL ?
+	    c->file : "the configuration");
+}
+
+/*
+ * The demo's passwords are public: its listeners stay on loopback.  A
+ * refused directive keeps its value, which the message quotes.
+ */
+static int
+demo_check(const struct options *o, struct sa_config *c, char *err,
+    size_t errlen)
+{
+	char why[200], opt[200];
+	const char *key, *value;
+
+	if (sa_demo_check_listeners(c, &key, why, sizeof(why)) == 0)
+		return 0;
+	value = strcmp(key, "netconf-ssh") == 0 ? c->ssh_listen :
+	    strcmp(key, "netconf-tls") == 0 ? c->tls_listen :
+	    strcmp(key, "snmp") == 0 ? c->snmp_listen : c->agentx;
+	name_option(o, c, key, value, opt, sizeof(opt));
+	snprintf(err, errlen, "%s: refused, the demo profile listens on "
+	    "loopback only (its passwords are public): %s", opt, why);
+	return -1;
 }
 
 /* Reads the configuration as the options say; NULL with err on error. */
@@ -162,10 +216,30 @@ load_config(const struct options *o, char *err, size_t errlen)
 	}
 	if (sa_config_check(c, err, errlen) != 0)
 		goto fail;
+	if (o->demo && demo_check(o, c, err, errlen) != 0)
+		goto fail;
 	return c;
  fail:
 	sa_config_free(c);
 	return NULL;
+}
+
+static struct rlimit core_limit;	/* RLIMIT_CORE as the process started */
+
+/*
+ * The process holds the HTTP password, the SNMP passphrases and private
+ * keys: no core file and no ptrace or /proc/PID/mem by the same uid
+ * (PR_SET_DUMPABLE 0), unless allow-core-dumps asks for them.  Called
+ * first thing, then with the configuration.
+ */
+static void
+core_dumps(int allow)
+{
+	struct rlimit none = { 0, core_limit.rlim_max };
+
+	if (setrlimit(RLIMIT_CORE, allow ? &core_limit : &none) != 0 ||
+	    prctl(PR_SET_DUMPABLE, allow ? 1 : 0, 0, 0, 0) != 0)
+		sa_warn("core dumps: %s", strerror(errno));
 }
 
 static void
@@ -175,20 +249,35 @@ store_warn(void *arg, const char *msg)
 	sa_warn("%s", msg);
 }
 
+/*
+ * The pid file, written whole in its directory, which must be ours like
+ * the state directory; the directory stays open, and the name is kept
+ * (name, len), for the removal at exit.
+ */
 static int
-write_pid_file(const char *path)
+write_pid_file(const char *path, int *dirfd, char *name, size_t len,
+    char *err, size_t errlen)
 {
-	char buf[32];
-	int fd, n;
+	char dir[4096], buf[32];
+	const char *slash = strrchr(path, '/');
+	int n;
 
-	if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)) < 0)
+	snprintf(name, len, "%s", slash != NULL ? slash + 1 : path);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 :
+		    (int)(slash - path), path);
+	if ((*dirfd = sa_dir_open(AT_FDCWD, dir, 0, 0, err, errlen)) < 0)
 		return -1;
 	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (write(fd, buf, (size_t)n) != n) {
-		close(fd);
+	if (sa_file_replace(*dirfd, name, buf, (size_t)n, 0644) != 0) {
+		snprintf(err, errlen, "%s: %s", path, sa_file_strerror(errno));
+		close(*dirfd);
+		*dirfd = -1;
 		return -1;
 	}
-	return close(fd);
+	return 0;
 }
 
 static void
@@ -217,6 +306,10 @@ reload(struct sa_daemon *d, const struct options *o)
 	d->cfg = c;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	sa_log_set_level(c->log_level);
+	if (c->allow_core_dumps != old->allow_core_dumps)
+		sa_warn("core dumps %s", c->allow_core_dumps ? "allowed: a core "
+		    "file holds every secret" : "off again");
+	core_dumps(c->allow_core_dumps);
 	sa_prov_reload(d);
 	sa_netconf_reload(d);
 	sa_snmp_reload(d);
@@ -254,21 +347,30 @@ main(int argc, char **argv)
 	struct sa_store_opts sopts;
 	struct sa_daemon d;
 	sigset_t set;
-	char err[512];
+	char err[512], msg[4 * sizeof(err)], pid_name[256];
 	long off;
-	int r = 1;
+	int r = 1, pid_dir = -1;
 
+	/* before anything secret is read: the configuration holds passphrases */
+	getrlimit(RLIMIT_CORE, &core_limit);
+	core_dumps(0);
 	memset(&o, 0, sizeof(o));
 	memset(&d, 0, sizeof(d));
 	if (parse_args(argc, argv, &o) != 0)
 		return 1;
 	if ((d.cfg = load_config(&o, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "secagentd: %s\n", err);
+		sa_log_escape(err, msg, sizeof(msg));
+		fprintf(stderr, "secagentd: %s\n", msg);
 		return 1;
 	}
 	d.demo = o.demo;
 	pthread_rwlock_init(&d.cfg_lock, NULL);
 	sa_log_open(d.cfg->log_stderr, d.cfg->log_level);
+	if (d.cfg->allow_core_dumps) {
+		core_dumps(1);
+		sa_warn("core dumps allowed (allow-core-dumps): a core file holds "
+		    "every secret");
+	}
 	if (!o.foreground && daemon(1, 0) != 0) {	/* keep relative paths */
 		sa_error("daemon: %s", strerror(errno));
 		return 1;
@@ -290,8 +392,9 @@ main(int argc, char **argv)
 		sa_error("%s", err);
 		goto out;
 	}
-	if (write_pid_file(d.cfg->pid_file) != 0)
-		sa_warn("%s: %s", d.cfg->pid_file, strerror(errno));
+	if (write_pid_file(d.cfg->pid_file, &pid_dir, pid_name, sizeof(pid_name),
+	    err, sizeof(err)) != 0)
+		sa_warn("pid file not written: %s", err);
 	/* before the front ends: they call sa_prov_run */
 	if (sa_prov_start(&d, err, sizeof(err)) != 0) {
 		sa_error("provisioning: %s", err);
@@ -316,8 +419,10 @@ main(int argc, char **argv)
 	sa_netconf_stop(&d);
  out:
 	sa_prov_stop(&d);
-	if (d.st != NULL)
-		unlink(d.cfg->pid_file);
+	if (pid_dir >= 0) {
+		unlinkat(pid_dir, pid_name, 0);
+		close(pid_dir);
+	}
 	sa_store_free(d.st);
 	sa_config_free(d.cfg);
 	return r;

@@ -3,6 +3,7 @@
  * (nacm.h).  The checks are in nacm_check.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,11 +15,7 @@
 #include "nacm.h"
 #include "nacm_int.h"
 
-static int
-file_exists(const char *path)
-{
-	return access(path, F_OK) == 0;
-}
+#define NACM_FILE "nacm.xml"
 
 /*
  * The NACM of a new state directory: the administrators may do
@@ -92,12 +89,12 @@ save(struct sa_nacm *n, const struct lyd_node *tree, char *err, size_t errlen)
 
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return snprintf(err, errlen, "cannot print NACM"), -1;
-	r = sa_file_replace(n->path, xml != NULL ? xml : "", xml != NULL ?
-	    strlen(xml) : 0, 0600);
+	r = sa_file_replace(n->dir_fd, NACM_FILE, xml != NULL ? xml : "",
+	    xml != NULL ? strlen(xml) : 0, 0600);
 	free(xml);
 	if (r != 0)
 		return snprintf(err, errlen, "%s: %s", n->path,
-		    strerror(errno)), -1;
+		    sa_file_strerror(errno)), -1;
 	return 0;
 }
 
@@ -107,20 +104,28 @@ nacm_init(struct sa_daemon *d, struct ly_ctx *ctx, struct sa_nacm **out,
 {
 	struct sa_nacm *n;
 	struct lyd_node *tree = NULL;
-	int r = -1;
+	int r = -1, fd;
 
 	*out = NULL;
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return snprintf(err, errlen, "out of memory"), -1;
 	n->ctx = ctx;
 	pthread_rwlock_init(&n->lock, NULL);
-	snprintf(n->path, sizeof(n->path), "%s/nacm.xml", d->cfg->state_dir);
-	if (file_exists(n->path)) {
-		if (lyd_parse_data_path(ctx, n->path, LYD_XML, LYD_PARSE_STRICT |
-		    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree) != LY_SUCCESS) {
+	n->dir_fd = sa_store_dir_fd(d->st);
+	snprintf(n->path, sizeof(n->path), "%s/" NACM_FILE, sa_store_dir(d->st));
+	if ((fd = sa_file_open(n->dir_fd, NACM_FILE, O_RDONLY, 0)) >= 0) {
+		r = lyd_parse_data_fd(ctx, fd, LYD_XML, LYD_PARSE_STRICT |
+		    LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree);
+		close(fd);
+		if (r != LY_SUCCESS) {
+			r = -1;
 			snprintf(err, errlen, "%s: %s", n->path, ly_errmsg(ctx));
 			goto out;
 		}
+		r = -1;
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s: %s", n->path, sa_file_strerror(errno));
+		goto out;
 	} else {
 		if (parse_nacm(ctx, seed_xml, &tree) != 0 ||
 		    save(n, tree, err, errlen) != 0) {

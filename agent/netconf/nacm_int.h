@@ -10,7 +10,8 @@
 
 struct sa_nacm {
 	struct ly_ctx *ctx;
-	char path[4200];	/* STATE_DIR/nacm.xml */
+	char path[4200];	/* STATE_DIR/nacm.xml, for messages */
+	int dir_fd;		/* the state directory (the store's, borrowed) */
 	pthread_rwlock_t lock;
 	struct lyd_node *tree;	/* the configuration, NULL: defaults */
 	/* RFC 8341 counters since start (approximate under races) */

@@ -8,6 +8,7 @@
  * persistent).  A fleet push that cuts off management thus undoes itself.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,19 +30,19 @@
  * without it (from before) rolls back as the server itself.
  */
 #define ROLLBACK_TAG "rollback-of "
+#define ROLLBACK_FILE "confirmed-commit.xml"
+
+/* For messages: the store's directory, which a reload does not change. */
 static void
 rollback_path(struct sa_nc_state *ns, char *buf, size_t len)
 {
-	snprintf(buf, len, "%s/confirmed-commit.xml", ns->d->cfg->state_dir);
+	snprintf(buf, len, "%s/" ROLLBACK_FILE, sa_store_dir(ns->d->st));
 }
 
 static void
 rollback_forget(struct sa_nc_state *ns)
 {
-	char path[4200];
-
-	rollback_path(ns, path, sizeof(path));
-	unlink(path);
+	unlinkat(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE, 0);
 }
 
 /* Puts the real password in place of the stand-in of a DS_EDIT view. */
@@ -87,11 +88,10 @@ static int
 rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree,
     const struct nacm_user *u)
 {
-	char path[4200], *xml = NULL, *buf = NULL;
+	char *xml = NULL, *buf = NULL;
 	size_t i, n, len;
 	int r = -1;
 
-	rollback_path(ns, path, sizeof(path));
 	if (lyd_print_mem(&xml, tree, LYD_XML, LYD_PRINT_WITHSIBLINGS) != LY_SUCCESS)
 		return -1;
 	len = sizeof(ROLLBACK_TAG) + 2 * strlen(u->name) + 4 +
@@ -104,7 +104,8 @@ rollback_save(struct sa_nc_state *ns, const struct lyd_node *tree,
 		    (unsigned char)u->name[i]);
 	n += (size_t)snprintf(buf + n, len - n, " %d\n%s", u->recovery ? 1 : 0,
 	    xml != NULL ? xml : "");
-	r = sa_file_replace(path, buf, n, 0600);
+	r = sa_file_replace(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE, buf, n,
+	    0600);
 	OPENSSL_cleanse(buf, n);
  out:
 	if (xml != NULL)
@@ -457,18 +458,20 @@ static void
 rollback_restart(struct sa_nc_state *ns)
 {
 	struct lyd_node *tree = NULL;
-	char path[4200], *text = NULL;
+	char path[4200];
+	unsigned char *text = NULL;
 	size_t len;
 	int r;
 
 	rollback_path(ns, path, sizeof(path));
-	if (access(path, F_OK) != 0)
-		return;
-	if (sa_read_file(path, 64 << 20, &text, &len) != 0) {
-		sa_error("%s: %s; not rolled back", path, strerror(errno));
+	if (sa_file_read(sa_store_dir_fd(ns->d->st), ROLLBACK_FILE, &text,
+	    &len) != 0) {
+		if (errno != ENOENT)
+			sa_error("%s: %s; not rolled back", path,
+			    sa_file_strerror(errno));
 		return;
 	}
-	r = lyd_parse_data_mem(ns->ctx, rollback_maker(ns, text), LYD_XML,
+	r = lyd_parse_data_mem(ns->ctx, rollback_maker(ns, (char *)text), LYD_XML,
 	    LYD_PARSE_STRICT | LYD_PARSE_NO_STATE, LYD_VALIDATE_NO_STATE, &tree);
 	OPENSSL_cleanse(text, len);
 	free(text);

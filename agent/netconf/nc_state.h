@@ -28,7 +28,9 @@ struct sa_nc_state {
 	struct sa_nacm *nacm;
 	struct notifier *notifier;	/* rpc_notif.c */
 	/* held through a whole candidate edit, commit or discard, so that two
-	 * sessions' edits of the shared candidate never lose one another */
+	 * sessions' edits of the shared candidate never lose one another;
+	 * before mutex, which is before the store's commit mutex (the
+	 * daemon's lock order: agent/daemon/daemon.h) */
 	pthread_mutex_t cand_mutex;
 	pthread_mutex_t mutex;	/* everything below */
 	uint32_t lock_running;	/* session ids, 0 = free */

@@ -259,39 +259,13 @@ tls_rules(void)
 
 /* ---- listeners ---- */
 
-/* "ADDR:PORT" or "[ADDR]:PORT" into addr and port. */
-static int
-parse_listen(const char *s, char *addr, size_t len, uint16_t *port)
-{
-	const char *colon = strrchr(s, ':');
-	const char *a = s;
-	size_t n;
-	char *end;
-	long p;
-
-	if (colon == NULL)
-		return -1;
-	n = (size_t)(colon - s);
-	if (s[0] == '[' && n >= 2 && colon[-1] == ']') {
-		a = s + 1;
-		n -= 2;
-	}
-	p = strtol(colon + 1, &end, 10);
-	if (n == 0 || n >= len || *end != '\0' || p < 1 || p > 65535)
-		return -1;
-	memcpy(addr, a, n);
-	addr[n] = '\0';
-	*port = (uint16_t)p;
-	return 0;
-}
-
 static int
 listen_on(const char *name, const char *spec, uint16_t *port, char *err,
     size_t errlen)
 {
 	char addr[256];
 
-	if (parse_listen(spec, addr, sizeof(addr), port) != 0) {
+	if (sa_config_parse_listen(spec, addr, sizeof(addr), port) != 0) {
 		snprintf(err, errlen, "NETCONF over %s: \"%s\" is not ADDR:PORT",
 		    name, spec);
 		return -1;

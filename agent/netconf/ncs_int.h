@@ -16,7 +16,8 @@
  * Locks, always taken in this order: a connection's mtx, d->cfg_lock,
  * srv.lock; ncs_ssh.c's own lock after d->cfg_lock, never with srv.lock.
  * srv.lock is never held while calling libnetconf2 or a callback of the
- * dispatcher.
+ * dispatcher.  Their place among the daemon's other locks (datastores,
+ * the store, notifications, SNMP): agent/daemon/daemon.h.
  */
 #ifndef SA_NCS_INT_H
 #define SA_NCS_INT_H

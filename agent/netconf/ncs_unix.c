@@ -201,10 +201,12 @@ ncs_unix_start(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "socket: %s", strerror(errno));
 		return -1;
 	}
-	old = umask(0177);	/* never reachable by others, even briefly */
+	/* made 0660 by bind itself: never reachable by others, even briefly,
+	 * and no chmod() by name that a link swapped in could redirect */
+	old = umask(0117);
 	r = bind(lfd, (struct sockaddr *)&sun, sizeof(sun));
 	umask(old);
-	if (r != 0 || chmod(path, 0660) != 0 || listen(lfd, 64) != 0) {
+	if (r != 0 || listen(lfd, 64) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}

@@ -5,7 +5,9 @@
  * Core events arrive in whichever thread committed; each becomes a tree
  * that is cut to what the subscriber may read (NACM), then to its filter,
  * and queued with ncs_notify(), which sends it from the session's own
- * worker.
+ * worker.  The mutex is taken under the store's commit mutex, and takes
+ * d->cfg_lock (a subscriber's group), the NACM lock and srv.lock (the
+ * daemon's lock order: agent/daemon/daemon.h).
  */
 #include <pthread.h>
 #include <stdio.h>

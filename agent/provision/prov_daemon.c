@@ -29,6 +29,8 @@
 struct sa_prov {
 	struct sa_daemon *d;
 	pthread_t thread;
+	/* run_lock: one run, before the store's commit mutex; lock: a leaf,
+	 * also taken by the store's event callback (lock order: daemon.h) */
 	pthread_mutex_t run_lock;
 	pthread_mutex_t lock;
 	pthread_cond_t cond;		/* CLOCK_MONOTONIC */

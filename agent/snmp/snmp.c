@@ -7,6 +7,7 @@
  * "snmp" transports; with "agentx" it is an AgentX sub-agent of a master
  * snmpd instead, and has no listener of its own.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../../src/sa_file.h"
 #include "snmp.h"
 #include "../daemon/log.h"
 
@@ -171,6 +173,34 @@ access_after_config(int major, int minor, void *serverarg, void *clientarg)
 	return 0;
 }
 
+/*
+ * The demo profile listens on loopback only, and its listeners were
+ * checked (agent/daemon/demo_listen.c): DIR/snmp/conf may not open others
+ * (agentaddress, agentXSocket, master agentx).
+ */
+static int
+demo_listeners_kept(const struct sa_snmp *s, char *err, size_t errlen)
+{
+	const char *v = netsnmp_ds_get_string(NETSNMP_DS_APPLICATION_ID,
+	    s->subagent ? NETSNMP_DS_AGENT_X_SOCKET : NETSNMP_DS_AGENT_PORTS);
+
+	if (!s->d->demo)
+		return 0;
+	if (v == NULL || strcmp(v, s->listen) != 0) {
+		snprintf(err, errlen, "%s/conf: %s %s refused, the demo profile "
+		    "listens on loopback only", s->persist_dir, s->subagent ?
+		    "agentXSocket" : "agentaddress", v != NULL ? v : "(none)");
+		return -1;
+	}
+	if (!s->subagent && netsnmp_ds_get_boolean(NETSNMP_DS_APPLICATION_ID,
+	    NETSNMP_DS_AGENT_AGENTX_MASTER)) {
+		snprintf(err, errlen, "%s/conf: master agentx refused, the demo "
+		    "profile listens on loopback only", s->persist_dir);
+		return -1;
+	}
+	return 0;
+}
+
 /* Net-SNMP up to the first request (SNMP thread); 0 or -1 with err. */
 static int
 snmp_init(struct sa_snmp *s, char *err, size_t errlen)
@@ -201,6 +231,8 @@ snmp_init(struct sa_snmp *s, char *err, size_t errlen)
 	/* once: and Net-SNMP would free the argument at shutdown */
 	snmp_unregister_callback(SNMP_CALLBACK_LIBRARY,
 	    SNMP_CALLBACK_POST_READ_CONFIG, access_after_config, s, 1);
+	if (demo_listeners_kept(s, err, errlen) != 0)
+		return -1;
 	if (!s->subagent && init_master_agent() != 0) {
 		snprintf(err, errlen, "cannot listen on %s", s->listen);
 		return -1;
@@ -308,6 +340,54 @@ snmp_new(struct sa_daemon *d, char *err, size_t errlen)
 	return s;
 }
 
+/*
+ * DIR/snmp, where Net-SNMP keeps its engine ID, boots and keys with its
+ * own fopen() calls, and DIR/snmp/conf, which it reads: they are made or
+ * checked like the state directory (ours, no one else writes there), and
+ * nothing in them may be a symbolic link that Net-SNMP would follow.
+ */
+static int
+snmp_check_persist_dir(const struct sa_snmp *s, char *err, size_t errlen)
+{
+	struct dirent *e;
+	struct stat sb;
+	char why[512];
+	DIR *dp = NULL;
+	int fd, sub, r = -1;
+
+	if ((fd = sa_dir_open(sa_store_dir_fd(s->st), "snmp", 1, 0700, why,
+	    sizeof(why))) < 0) {
+		snprintf(err, errlen, "%s/%s", sa_store_dir(s->st), why);
+		return -1;
+	}
+	if ((sub = sa_dir_open(fd, "conf", 0, 0, why, sizeof(why))) >= 0) {
+		close(sub);
+	} else if (errno != ENOENT) {
+		snprintf(err, errlen, "%s/%s", s->persist_dir, why);
+		goto out;
+	}
+	if ((dp = fdopendir(fd)) == NULL) {
+		snprintf(err, errlen, "%s: %s", s->persist_dir, strerror(errno));
+		goto out;
+	}
+	fd = -1;	/* dp's now */
+	while ((e = readdir(dp)) != NULL) {
+		if (fstatat(dirfd(dp), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(sb.st_mode)) {
+			snprintf(err, errlen, "%s/%s: %s", s->persist_dir,
+			    e->d_name, sa_file_strerror(ELOOP));
+			goto out;
+		}
+	}
+	r = 0;
+ out:
+	if (dp != NULL)
+		closedir(dp);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
 /* Variables that would make Net-SNMP read or persist elsewhere. */
 static void
 snmp_clean_environment(void)
@@ -340,9 +420,7 @@ sa_snmp_start(struct sa_daemon *d, char *err, size_t errlen)
 		return -1;
 	if ((s = snmp_new(d, err, errlen)) == NULL)
 		return -1;
-	if (mkdir(s->persist_dir, 0700) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "%s: %s", s->persist_dir,
-		    strerror(errno));
+	if (snmp_check_persist_dir(s, err, errlen) != 0) {
 		snmp_free(s);
 		return -1;
 	}

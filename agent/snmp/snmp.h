@@ -61,7 +61,9 @@ struct sa_snmp {
 	int wake[2];		/* the pipe: other threads -> SNMP thread */
 	int sub_id;		/* store subscription, -1 = none */
 
-	pthread_mutex_t mu;	/* everything down to "end of mu" */
+	/* everything down to "end of mu"; a leaf, taken by store event
+	 * callbacks under the commit mutex (lock order: daemon.h) */
+	pthread_mutex_t mu;
 	pthread_cond_t cond;
 	int state;		/* 0 starting, 1 running, -1 failed */
 	char err[256];		/* why it failed to start */

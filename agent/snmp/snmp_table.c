@@ -80,8 +80,10 @@ lock_handler(netsnmp_mib_handler *h, netsnmp_handler_registration *reg,
 	if (!MODE_IS_GET(reqinfo->mode) &&
 	    reqinfo->mode != MODE_SET_RESERVE1)
 		return netsnmp_call_next_handler(h, reg, reqinfo, requests);
-	gen = sa_store_generation(s->st);	/* before the lock: it locks */
+	/* the generation in the same hold as the rows are used: read
+	 * before the lock, a commit in between freed what they point at */
 	sa_store_rdlock(s->st);
+	gen = sa_store_generation(s->st);
 	if (!t->fresh || t->gen != gen)
 		resync(s, t, gen);
 	r = netsnmp_call_next_handler(h, reg, reqinfo, requests);

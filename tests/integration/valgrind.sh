@@ -10,7 +10,7 @@
 
 [ -x "$DAEMON" ] || { skip "valgrind: secagentd is not built"; finish; }
 command -v valgrind >/dev/null || { skip "valgrind: not installed"; finish; }
-case "$DAEMON" in *asan*) skip "valgrind: not on the ASan build"; finish ;; esac
+case "$DAEMON" in *asan* | *tsan*) skip "valgrind: not on a sanitizer build"; finish ;; esac
 
 D="$T/state"
 PORT=$(free_port)
