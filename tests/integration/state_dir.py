@@ -193,8 +193,13 @@ planted("the demo's pki/, a link to another directory: refused", "pki",
         victim_dir, ["pki: a symbolic link: refused"], demo=True)
 planted("the demo's secagentd.conf, a link: refused", "secagentd.conf",
         victim, ["secagentd.conf: a symbolic link: refused"], demo=True)
-planted("the demo's ssh_host_key, a link: refused", "ssh_host_key", victim,
-        ["ssh_host_key: a symbolic link: refused"], demo=True)
+for key in ("ssh_host_ed25519_key", "ssh_host_ecdsa_key", "ssh_host_rsa_key"):
+    planted("the SSH host key %s, a link: refused" % key, key, victim,
+            ["%s: a symbolic link: refused" % key], demo=True,
+            args=("--ssh", "127.0.0.1:%d" % free_port()))
+planted("the SSH host key's .pub, a link: replaced, not followed",
+        "ssh_host_ed25519_key.pub", victim, [], started=True, demo=True,
+        args=("--ssh", "127.0.0.1:%d" % free_port()))
 planted("secagentd.sock, a link: refused", "secagentd.sock", victim,
         ["secagentd.sock exists and is not a socket"])
 finish()
