@@ -17,7 +17,7 @@
 #include "config.h"
 
 struct sa_netconf;
-struct sa_nc_state;
+struct dstore;
 struct sa_snmp;
 struct sa_prov;
 
@@ -25,12 +25,19 @@ struct sa_daemon {
 	struct sa_store *st;
 	struct sa_config *cfg;	/* replaced on SIGHUP: read under cfg_lock */
 	pthread_rwlock_t cfg_lock;
-	int demo;		/* the demo profile of DESIGN.md */
+	int demo;		/* the demo profile (sa_demo_prepare) */
 	struct sa_netconf *netconf;
-	struct sa_nc_state *nc_state;	/* datastores, locks, NACM (agent/netconf) */
+	struct dstore *dstore;	/* datastores, locks, NACM (agent/datastore) */
 	struct sa_snmp *snmp;
 	struct sa_prov *prov;
 };
+
+/*
+ * The datastore layer of the YANG front ends (agent/datastore/datastore.h):
+ * start it before them, stop it after them.
+ */
+int sa_datastore_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_datastore_stop(struct sa_daemon *d);
 
 /* The NETCONF server (agent/netconf). */
 int sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen);
