@@ -19,7 +19,7 @@
 #endif
 
 /* startup and url are not offered: no startup datastore, no URLs */
-static const char *nc_features[] = { "writable-running", "candidate",
+static const char *netconf_features[] = { "writable-running", "candidate",
 	"confirmed-commit", "rollback-on-error", "validate", "xpath", NULL };
 
 static const struct {
@@ -27,7 +27,7 @@ static const struct {
 	const char *revision;
 	const char **features;
 } modules[] = {
-	{ "ietf-netconf", "2013-09-29", nc_features },
+	{ "ietf-netconf", "2013-09-29", netconf_features },
 	{ "ietf-netconf-acm", "2018-02-14", NULL },
 	{ "ietf-netconf-monitoring", "2010-10-04", NULL },
 	{ "ietf-netconf-with-defaults", "2011-06-01", NULL },

@@ -23,10 +23,10 @@
  *   1. ncs_conn.mtx        a NETCONF connection: held around every
  *                          libnetconf2 call on it, so around a whole RPC
  *   2. sa_prov.run_lock    one provisioning run (provision-now, the timer)
- *   3. sa_nc_state.cand_mutex   a whole candidate edit, commit, discard
- *   4. sa_nc_state.mutex   the datastore locks, the candidate, the pending
+ *   3. dstore.cand_mutex   a whole candidate edit, commit, discard
+ *   4. dstore.mutex        the datastore locks, the candidate, the pending
  *                          confirmed commit; around a core call only in
- *                          nc_lock/unlock (sa_store_hold/release)
+ *                          dstore_lock/unlock (sa_store_hold/release)
  *   5. store commit_mutex  one commit at a time, planning to last event;
  *                          the events' callbacks run under it: the
  *                          notifier (7), the SNMP queue (leaf), the
@@ -36,7 +36,7 @@
  *                          everyone else as a leaf: nothing is taken under
  *                          the read lock (a commit waits for the write
  *                          lock with 5 held)
- *   7. notifier mutex      rpc_notif.c: the subscribers of notifications
+ *   7. notifier mutex      dstore_notif.c: the subscribers of notifications
  *   8. sa_nacm.lock        NACM rules (written by an edit of /nacm)
  *   9. d->cfg_lock         read briefly; written only by the main thread's
  *                          reload, which holds nothing else
@@ -60,7 +60,7 @@
 #include "config.h"
 
 struct sa_netconf;
-struct sa_nc_state;
+struct dstore;
 struct sa_snmp;
 struct sa_prov;
 
@@ -68,12 +68,19 @@ struct sa_daemon {
 	struct sa_store *st;
 	struct sa_config *cfg;	/* replaced on SIGHUP: read under cfg_lock */
 	pthread_rwlock_t cfg_lock;
-	int demo;		/* the demo profile of DESIGN.md */
+	int demo;		/* the demo profile (sa_demo_prepare) */
 	struct sa_netconf *netconf;
-	struct sa_nc_state *nc_state;	/* datastores, locks, NACM (agent/netconf) */
+	struct dstore *dstore;	/* datastores, locks, NACM (agent/datastore) */
 	struct sa_snmp *snmp;
 	struct sa_prov *prov;
 };
+
+/*
+ * The datastore layer of the YANG front ends (agent/datastore/datastore.h):
+ * start it before them, stop it after them.
+ */
+int sa_datastore_start(struct sa_daemon *d, char *err, size_t errlen);
+void sa_datastore_stop(struct sa_daemon *d);
 
 /* The NETCONF server (agent/netconf). */
 int sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen);

@@ -400,6 +400,10 @@ main(int argc, char **argv)
 		sa_error("provisioning: %s", err);
 		goto out;
 	}
+	if (sa_datastore_start(&d, err, sizeof(err)) != 0) {
+		sa_error("datastores: %s", err);
+		goto out;
+	}
 	if (sa_netconf_start(&d, err, sizeof(err)) != 0) {
 		sa_error("NETCONF: %s", err);
 		goto out;
@@ -418,6 +422,7 @@ main(int argc, char **argv)
 	sa_snmp_stop(&d);
 	sa_netconf_stop(&d);
  out:
+	sa_datastore_stop(&d);	/* after the front ends, before provisioning */
 	sa_prov_stop(&d);
 	if (pid_dir >= 0) {
 		unlinkat(pid_dir, pid_name, 0);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ds.h"
+#include "../sa_map.h"
 #include "ncs.h"
 #include "rpc.h"
 
@@ -15,7 +15,7 @@ static const char *
 transport_identity(const char *t)
 {
 	if (strcmp(t, "unix") == 0)
-		return SA_YANG_MODULE ":unix-socket";
+		return SA_MAP_YANG_MODULE ":unix-socket";
 	return t[0] == 'n' ? t : "netconf-ssh";
 }
 
@@ -38,7 +38,7 @@ add_session(const struct ncs_info *i, void *arg)
 	lyd_new_term(s, sc->mod, "username", i->username ? i->username : "", 0, NULL);
 	if (i->host != NULL && *i->host != '\0')
 		lyd_new_term(s, sc->mod, "source-host", i->host, 0, NULL);
-	ds_time(i->login_time, buf, sizeof(buf));
+	sa_time_iso(i->login_time, buf, sizeof(buf));
 	lyd_new_term(s, sc->mod, "login-time", buf, 0, NULL);
 #define COUNTER(name, v) do { snprintf(buf, sizeof(buf), "%llu", \
 	(unsigned long long)(v)); lyd_new_term(s, sc->mod, name, buf, 0, NULL); } while (0)
@@ -64,7 +64,7 @@ add_datastore(struct lyd_node *dss, const struct lys_module *mod,
 	lyd_find_path(ds, "locks/global-lock", 0, &g);
 	snprintf(buf, sizeof(buf), "%u", holder);
 	lyd_new_term(g, mod, "locked-by-session", buf, 0, NULL);
-	ds_time(time(NULL), buf, sizeof(buf));
+	sa_time_iso(time(NULL), buf, sizeof(buf));
 	lyd_new_term(g, mod, "locked-time", buf, 0, NULL);
 }
 
@@ -97,7 +97,7 @@ add_statistics(struct lyd_node *state, const struct lys_module *mod)
 	ncs_get_stats(&st);
 	if (lyd_new_inner(state, mod, "statistics", 0, &s) != LY_SUCCESS)
 		return;
-	ds_time(st.start, buf, sizeof(buf));
+	sa_time_iso(st.start, buf, sizeof(buf));
 	lyd_new_term(s, mod, "netconf-start-time", buf, 0, NULL);
 #define COUNTER(name, v) do { snprintf(buf, sizeof(buf), "%llu", \
 	(unsigned long long)(v)); lyd_new_term(s, mod, name, buf, 0, NULL); } while (0)
@@ -134,9 +134,9 @@ monitoring_data(struct sa_daemon *d, struct ly_ctx *ctx, struct lyd_node **tree)
 	}
 	if (lyd_new_inner(state, mod, "datastores", 0, &dss) == LY_SUCCESS) {
 		add_datastore(dss, mod, "running",
-		    nc_lock_holder(d->nc_state, NC_DS_RUNNING));
+		    dstore_lock_holder(d->dstore, DSTORE_RUNNING));
 		add_datastore(dss, mod, "candidate",
-		    nc_lock_holder(d->nc_state, NC_DS_CANDIDATE));
+		    dstore_lock_holder(d->dstore, DSTORE_CANDIDATE));
 	}
 	add_schemas(state, ctx, mod);
 	sc.mod = mod;

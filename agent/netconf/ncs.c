@@ -43,7 +43,7 @@ ncs_monotime_ms(void)
  * handshake, a dropped connection), not the daemon: logged as warnings.
  */
 static void
-nc_print(const struct nc_session *ns, NC_VERB_LEVEL level, const char *msg)
+ncs_log_print(const struct nc_session *ns, NC_VERB_LEVEL level, const char *msg)
 {
 	enum sa_log_level l = level <= NC_VERB_WARNING ? SA_LOG_WARNING :
 	    SA_LOG_DEBUG;
@@ -101,7 +101,7 @@ ncs_start(struct sa_daemon *d, struct ly_ctx *ctx,
 	srv.stats.start = time(NULL);
 	nc_verbosity(sa_log_enabled(SA_LOG_DEBUG) ? NC_VERB_VERBOSE :
 	    NC_VERB_WARNING);
-	nc_set_print_clb_session(nc_print);
+	nc_set_print_clb_session(ncs_log_print);
 	if (nc_server_init(ctx) != 0) {
 		snprintf(err, errlen, "libnetconf2 cannot start");
 		return -1;

@@ -1,8 +1,8 @@
 /*
- * netconf.c - the NETCONF front end of secagentd: the libyang context
- * (the standard modules from Debian's packages, ietf-netconf from the
- * build, ours), the capabilities, and the dispatcher that sends every RPC
- * through sa_rpc_table[] (rpc_table.c).  Transport and sessions: ncs.h.
+ * netconf.c - the NETCONF front end of secagentd: the capabilities, and
+ * the dispatcher that sends every RPC through sa_rpc_table[]
+ * (rpc_table.c).  Transport and sessions: ncs.h; the libyang context and
+ * the datastores: agent/datastore/datastore.h.
  */
 #include <limits.h>
 #include <stdio.h>
@@ -11,9 +11,6 @@
 #include <unistd.h>
 
 #include "../daemon/log.h"
-#include "../yangctx.h"
-#include "nacm.h"
-#include "nc_state.h"
 #include "ncs.h"
 #include "netconf.h"
 #include "notif.h"
@@ -39,46 +36,23 @@ static const char *const capabilities[] = {
 	NULL,
 };
 
-static int ly_quiet;	/* after start: libyang's errors are the clients' */
-
-/*
- * libyang's errors while the context is built are ours; its warnings are
- * about the standard modules (RFC 6470's XPath), nothing to act on.
- */
-static void
-yang_log(LY_LOG_LEVEL level, const char *msg, const char *path)
-{
-	enum sa_log_level l = level == LY_LLERR && !ly_quiet ? SA_LOG_ERROR :
-	    SA_LOG_DEBUG;
-
-	if (path != NULL)
-		sa_log(l, "libyang", "%s (%s)", msg, path);
-	else
-		sa_log(l, "libyang", "%s", msg);
-}
-
+/* The datastore layer's context, made ready for libnetconf2. */
 static struct ly_ctx *
-build_context(char *err, size_t errlen)
+prepare_context(struct sa_daemon *d, char *err, size_t errlen)
 {
-	struct ly_ctx *ctx;
+	struct ly_ctx *ctx = dstore_ctx(d->dstore);
 	struct lysc_node *gs;
 
-	ly_set_log_clb(yang_log, 1);
-	if ((ctx = sa_yang_context(err, errlen)) == NULL)
-		return NULL;
 	/* libnetconf2's get-schema is broken with libyang 2.1: through the
 	 * dispatcher to rpc_get_schema instead */
 	gs = (struct lysc_node *)lys_find_path(ctx, NULL,
 	    "/ietf-netconf-monitoring:get-schema", 0);
 	if (gs == NULL) {
 		snprintf(err, errlen, "ietf-netconf-monitoring has no get-schema");
-		goto fail;
+		return NULL;
 	}
 	nc_set_rpc_callback(gs, ncs_rpc_entry);
 	return ctx;
- fail:
-	ly_ctx_destroy(ctx);
-	return NULL;
 }
 
 static const struct sa_rpc_row *
@@ -99,7 +73,7 @@ dispatch(struct lyd_node *rpc, struct nc_session *s, void *arg)
 	struct sa_netconf *nc = arg;
 	const struct sa_rpc_row *row;
 	struct sa_nc_call call;
-	struct nacm_user u;
+	struct dstore_client dc;
 	struct lyd_node *e;
 	char msg[256];
 
@@ -120,11 +94,11 @@ dispatch(struct lyd_node *rpc, struct nc_session *s, void *arg)
 	if (call.sess == NULL)
 		return nc_server_reply_err(nc_err(nc->ctx, NC_ERR_RES_DENIED,
 		    NC_ERR_TYPE_APP));
-	rpc_user(&call, &u);
-	if (!nacm_allow_rpc(nc->d->nc_state->nacm, &u, rpc->schema))
+	rpc_client(&call, &dc);
+	if (!nacm_allow_rpc(dstore_nacm(nc->d->dstore), &dc.u, rpc->schema))
 		return rpc_err(&call, "access-denied", 0, NULL, NULL,
 		    "%s:%s is not permitted to %s", rpc->schema->module->name,
-		    rpc->schema->name, u.name);
+		    rpc->schema->name, dc.u.name);
 	return row->fn(&call);
 }
 
@@ -157,8 +131,8 @@ session_end(struct nc_session *s, void *arg)
 	if (ss == NULL)
 		return;
 	/* its locks, candidate changes, unconfirmed commit, subscription */
-	nc_state_session_end(nc->d, ss->id);
-	notif_session_end(nc->d, ss->id);
+	dstore_session_end(nc->d->dstore, ss->id);
+	notif_session_end(nc->d, ss);
 	free(ss->user);
 	free(ss);
 }
@@ -184,18 +158,10 @@ sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen)
 		return -1;
 	}
 	nc->d = d;
-	if ((nc->ctx = build_context(err, errlen)) == NULL) {
+	if ((nc->ctx = prepare_context(d, err, errlen)) == NULL) {
 		free(nc);
 		return -1;
 	}
-	if (nc_state_init(d, nc->ctx, err, errlen) != 0 ||
-	    notif_init(d, nc->ctx, err, errlen) != 0) {
-		nc_state_free(d);
-		ly_ctx_destroy(nc->ctx);
-		free(nc);
-		return -1;
-	}
-	ly_quiet = 1;
 	memset(&cb, 0, sizeof(cb));
 	cb.rpc = dispatch;
 	cb.session_start = session_start;
@@ -204,9 +170,6 @@ sa_netconf_start(struct sa_daemon *d, char *err, size_t errlen)
 	cb.arg = nc;
 	ncs_set_capabilities(capabilities);
 	if (ncs_start(d, nc->ctx, &cb, err, errlen) != 0) {
-		notif_free(d);
-		nc_state_free(d);
-		ly_ctx_destroy(nc->ctx);
 		free(nc);
 		return -1;
 	}
@@ -228,10 +191,7 @@ sa_netconf_stop(struct sa_daemon *d)
 
 	if (nc == NULL)
 		return;
-	ncs_stop();	/* every session ends first: session_end cleans up */
-	notif_free(d);
-	nc_state_free(d);
-	ly_ctx_destroy(nc->ctx);	/* last: libnetconf2 used its dictionary */
+	ncs_stop();	/* every session ends: session_end cleans up */
 	free(nc);
 	d->netconf = NULL;
 }

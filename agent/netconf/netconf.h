@@ -7,8 +7,9 @@
  *   rpc_*.c        the handlers
  *
  * A handler gets the call and returns the reply; it never sees the
- * transport.  Errors go through nc_rpc_error() so that every handler maps
- * core errors to NETCONF error-tags the same way.
+ * transport.  What an operation does to the data is the datastore layer's
+ * (agent/datastore/datastore.h); a handler reads the RPC's input, calls it
+ * and makes the reply, mapping its errors through rpc_edit_err() (rpc.h).
  */
 #ifndef SA_NETCONF_H
 #define SA_NETCONF_H
@@ -19,6 +20,8 @@
 #include <nc_server.h>
 
 #include "../daemon/daemon.h"
+
+struct dstore_sub;
 
 /*
  * The with-defaults basic mode the hello announces (netconf.c): a reply
@@ -33,7 +36,7 @@ struct sa_nc_session {
 	int recovery;		/* NACM recovery session: bypasses NACM */
 	int subscribed;		/* create-subscription accepted */
 	int subscription_pending;	/* activate after the <ok/> is sent */
-	void *subscription;	/* rpc_notif.c's */
+	struct dstore_sub *subscription;	/* rpc_notif.c */
 };
 
 /* One call of an RPC. */
@@ -60,9 +63,5 @@ extern const size_t sa_rpc_table_len;
 /* The handlers, one per line: rpc_FILE.c */
 sa_rpc_fn rpc_get_schema;	/* rpc_schema.c */
 sa_rpc_fn rpc_kill_session;	/* rpc_session.c */
-
-/* An rpc-error reply for a core error code and its message. */
-struct nc_server_reply *nc_rpc_error(struct sa_nc_call *call, int core_err,
-    const char *msg, const char *path);
 
 #endif

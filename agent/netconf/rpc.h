@@ -5,23 +5,21 @@
 #ifndef SA_RPC_H
 #define SA_RPC_H
 
-#include "edit.h"
-#include "nacm.h"
-#include "nc_state.h"
+#include "../datastore/datastore.h"
 #include "netconf.h"
 
 /* The child of an RPC input (or any node) by name, or NULL. */
 struct lyd_node *rpc_child(const struct lyd_node *n, const char *name);
 /* The datastore named in a source/target container: 0, or -1. */
-int rpc_datastore(const struct lyd_node *container, enum nc_datastore *ds);
+int rpc_datastore(const struct lyd_node *container, enum dstore_ds *ds);
 /* The content of an anyxml/anydata node (config, filter), or NULL. */
 struct lyd_node *rpc_anydata_tree(const struct lyd_node *any);
 /* The value of metadata name (e.g. "ietf-netconf:type") on n, or NULL. */
 const char *rpc_meta(const struct lyd_node *n, const char *module,
     const char *name);
 
-/* The requesting user, for NACM. */
-void rpc_user(const struct sa_nc_call *c, struct nacm_user *u);
+/* The session as a client of the datastore layer: user, NACM group, id. */
+void rpc_client(const struct sa_nc_call *c, struct dstore_client *dc);
 
 /* Replies. */
 struct nc_server_reply *rpc_ok(void);
@@ -41,10 +39,8 @@ struct nc_server_reply *rpc_data_reply(const struct sa_nc_call *c,
 /* Handlers (rpc_*.c), listed in rpc_table.c. */
 sa_rpc_fn rpc_get, rpc_get_config, rpc_edit_config, rpc_copy_config,
     rpc_delete_config, rpc_validate, rpc_lock, rpc_unlock, rpc_commit,
-    rpc_discard_changes, rpc_cancel_commit, rpc_import_certificate,
-    rpc_accept_certificate, rpc_reject_certificate, rpc_remove_certificate,
-    rpc_provision_now, rpc_create_subscription, rpc_restore_defaults,
-    rpc_run_expiry_sweep, rpc_check_server;
+    rpc_discard_changes, rpc_cancel_commit,
+    rpc_module_op, rpc_create_subscription;
 
 /* ietf-netconf-monitoring's /netconf-state, appended to *tree. */
 int monitoring_data(struct sa_daemon *d, struct ly_ctx *ctx,

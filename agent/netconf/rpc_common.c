@@ -20,18 +20,18 @@ rpc_child(const struct lyd_node *n, const char *name)
 }
 
 int
-rpc_datastore(const struct lyd_node *container, enum nc_datastore *ds)
+rpc_datastore(const struct lyd_node *container, enum dstore_ds *ds)
 {
 	const struct lyd_node *c = lyd_child(container);
 
 	if (c == NULL || c->schema == NULL)
 		return -1;
 	if (strcmp(c->schema->name, "running") == 0)
-		*ds = NC_DS_RUNNING;
+		*ds = DSTORE_RUNNING;
 	else if (strcmp(c->schema->name, "candidate") == 0)
-		*ds = NC_DS_CANDIDATE;
+		*ds = DSTORE_CANDIDATE;
 	else if (strcmp(c->schema->name, "startup") == 0)
-		*ds = NC_DS_STARTUP;
+		*ds = DSTORE_STARTUP;
 	else
 		return -1;
 	return 0;
@@ -61,9 +61,10 @@ rpc_meta(const struct lyd_node *n, const char *module, const char *name)
 }
 
 void
-rpc_user(const struct sa_nc_call *c, struct nacm_user *u)
+rpc_client(const struct sa_nc_call *c, struct dstore_client *dc)
 {
-	nacm_user_set(c->d, u, c->sess->user, c->sess->recovery);
+	dstore_client_set(c->d->dstore, dc, "netconf", c->sess->id,
+	    c->sess->user, c->sess->recovery);
 }
 
 struct nc_server_reply *
@@ -172,11 +173,18 @@ rpc_data_reply(const struct sa_nc_call *c, struct lyd_node *tree,
 	return rpc_any_reply(c, tree, LYD_ANYDATA_DATATREE, wd);
 }
 
+/* The module's operations, run by the datastore layer (sa_map.h SA_OP_*). */
 struct nc_server_reply *
-nc_rpc_error(struct sa_nc_call *call, int core_err, const char *msg,
-    const char *path)
+rpc_module_op(struct sa_nc_call *c)
 {
-	const char *tag = edit_core_tag(core_err);
+	struct dstore_client dc;
+	struct lyd_node *out;
+	struct edit_err e;
 
-	return rpc_err(call, tag, 0, path, NULL, "%s", msg);
+	rpc_client(c, &dc);
+	if (dstore_rpc(c->d->dstore, &dc, c->rpc, &out, &e) != 0)
+		return rpc_edit_err(c, &e);
+	if (out == NULL)
+		return rpc_ok();
+	return nc_server_reply_data(out, NC_WD_EXPLICIT, NC_PARAMTYPE_FREE);
 }

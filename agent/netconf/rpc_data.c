@@ -10,11 +10,16 @@
 #include <openssl/evp.h>
 
 #include "../daemon/log.h"
-#include "../provision/prov.h"
 #include "../sa_map.h"
-#include "ds.h"
-#include "filter.h"
 #include "rpc.h"
+
+static enum dstore_wd
+wd_of(NC_WD_MODE wd)
+{
+	return wd == NC_WD_ALL ? DSTORE_WD_ALL : wd == NC_WD_ALL_TAG ?
+	    DSTORE_WD_ALL_TAG : wd == NC_WD_EXPLICIT ? DSTORE_WD_EXPLICIT :
+	    DSTORE_WD_TRIM;
+}
 
 /* The mode asked for, or an error reply. */
 static struct nc_server_reply *
@@ -33,93 +38,6 @@ with_defaults(const struct sa_nc_call *c, NC_WD_MODE *wd)
 		    "with-defaults %s is not supported (report-all, "
 		    "report-all-tagged, trim)", v);
 	return NULL;
-}
-
-/* No view is ever answered with the password, whatever else allows it. */
-static void
-drop_password(struct lyd_node *tree)
-{
-	struct lyd_node *n;
-
-	if ((n = ds_password_node(tree)) != NULL)
-		lyd_free_tree(n);
-}
-
-/*
- * report-all: the default nodes, made by validating the modules present
- * (lyd_new_implicit_tree() skips the containers lyd_new_inner() made,
- * which libyang flags as new defaults).
- */
-static void
-add_defaults(struct ly_ctx *ctx, struct lyd_node **tree, int config_only)
-{
-	uint32_t opts = LYD_VALIDATE_PRESENT | (config_only ? LYD_VALIDATE_NO_STATE : 0);
-
-	if (*tree != NULL && lyd_validate_all(tree, ctx, opts, NULL) != LY_SUCCESS) {
-		sa_debug("report-all: %s", ly_errmsg(ctx));
-		ly_err_clean(ctx, NULL);
-	}
-}
-
-/* The provisioning client's state under /security/provisioning. */
-static void
-add_prov_state(const struct sa_nc_call *c, struct lyd_node *tree)
-{
-	const struct lys_module *mod;
-	struct sa_prov_state ps;
-	struct lyd_node *p = NULL;
-	char buf[32];
-
-	for (; tree != NULL; tree = tree->next)
-		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
-		    strcmp(tree->schema->module->name, SA_YANG_MODULE) == 0)
-			break;
-	if (tree == NULL || c->d->prov == NULL)
-		return;
-	for (p = lyd_child(tree); p != NULL; p = p->next)
-		if (strcmp(p->schema->name, "provisioning") == 0)
-			break;
-	if (p == NULL)
-		return;
-	mod = p->schema->module;
-	sa_prov_get_state(c->d, &ps);
-	if (ps.last_attempt != 0) {
-		ds_time(ps.last_attempt, buf, sizeof(buf));
-		lyd_new_term(p, mod, "last-attempt", buf, 0, NULL);
-		lyd_new_term(p, mod, "last-result", ps.last_result ==
-		    SA_MAP_RESULT_SUCCESS ? "success" : "failed", 0, NULL);
-		if (ps.last_error[0] != '\0')
-			lyd_new_term(p, mod, "last-error", ps.last_error, 0, NULL);
-		snprintf(buf, sizeof(buf), "%u", ps.unknown_params);
-		lyd_new_term(p, mod, "unknown-parameters", buf, 0, NULL);
-	}
-	if (ps.last_success != 0) {
-		ds_time(ps.last_success, buf, sizeof(buf));
-		lyd_new_term(p, mod, "last-success", buf, 0, NULL);
-	}
-}
-
-/* The state of <get> besides secagent-security: monitoring, yang-library, NACM counters. */
-static int
-add_state(const struct sa_nc_call *c, const struct ds_sel *sel,
-    struct lyd_node **tree)
-{
-	struct lyd_node *n = NULL;
-
-	if (sel->everything || sel->nacm) {
-		if ((n = nacm_state(c->d->nc_state->nacm)) != NULL &&
-		    lyd_merge_siblings(tree, n, LYD_MERGE_DESTRUCT) != LY_SUCCESS)
-			lyd_free_siblings(n);
-	}
-	if (!sel->everything && !sel->state_others)
-		return 0;
-	if (monitoring_data(c->d, c->ctx, tree) != 0)
-		return -1;
-	n = NULL;
-	if (ly_ctx_get_yanglib_data(c->ctx, &n, "%u",
-	    ly_ctx_get_change_count(c->ctx)) == LY_SUCCESS && n != NULL)
-		lyd_insert_sibling(*tree, n, tree);
-	return 0;
 }
 
 /*
@@ -302,7 +220,7 @@ certificates_of(struct lyd_node *tree)
 
 	for (n = tree; n != NULL; n = n->next)
 		if (n->schema != NULL && strcmp(n->schema->name, "security") == 0 &&
-		    strcmp(n->schema->module->name, SA_YANG_MODULE) == 0)
+		    strcmp(n->schema->module->name, SA_MAP_YANG_MODULE) == 0)
 			for (c = lyd_child(n); c != NULL; c = c->next)
 				if (c->schema != NULL &&
 				    strcmp(c->schema->name, "certificates") == 0)
@@ -389,18 +307,24 @@ data_reply(struct sa_nc_call *c, struct lyd_node *tree, NC_WD_MODE wd)
 	return rpc_any_reply(c, text, LYD_ANYDATA_XML, wd);
 }
 
+/* ietf-netconf-monitoring's state, for the datastore layer's get. */
+static int
+monitoring_state(struct ly_ctx *ctx, struct lyd_node **tree, void *arg)
+{
+	return monitoring_data(arg, ctx, tree);
+}
+
 static struct nc_server_reply *
-get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
+get_common(struct sa_nc_call *c, enum dstore_ds source, int with_state)
 {
 	const struct lyd_node *filter = rpc_child(c->rpc, "filter");
 	const char *type = rpc_meta(filter, "ietf-netconf", "type");
 	const char *select = rpc_meta(filter, "ietf-netconf", "select");
-	struct lyd_node *tree = NULL, *res = NULL, *ftree = NULL;
 	struct nc_server_reply *reply;
-	struct nacm_user u;
+	struct dstore_client dc;
+	struct dstore_filter f;
+	struct lyd_node *tree;
 	struct edit_err e;
-	struct ds_sel sel;
-	char err[512];
 	NC_WD_MODE wd;
 	int xpath = type != NULL && strcmp(type, "xpath") == 0;
 
@@ -409,61 +333,34 @@ get_common(struct sa_nc_call *c, enum nc_datastore ds, int with_state)
 	if (xpath && select == NULL)
 		return rpc_err(c, "invalid-value", 0, NULL, "filter",
 		    "an XPath filter needs a select attribute");
-	ftree = filter != NULL && !xpath ? rpc_anydata_tree(filter) : NULL;
-	if (filter != NULL && !xpath) {
-		if (ftree == NULL)	/* an empty filter selects nothing */
-			return rpc_data_reply(c, NULL, wd);
-		if (ds_sel_from_tree(&sel, ftree, 0, NULL) != 0)
-			return rpc_err(c, "resource-denied", 0, NULL, NULL, "out of memory");
-	} else {
-		ds_sel_all(&sel);
+	memset(&f, 0, sizeof(f));
+	if (xpath) {
+		f.xpath = select;
+	} else if (filter != NULL) {
+		f.subtree = rpc_anydata_tree(filter);
+		f.subtree_empty = f.subtree == NULL;
 	}
-	if (nc_view(c->d->nc_state, ds, &sel, with_state ? DS_ALL : DS_CONFIG,
-	    &tree, &e) != 0) {
-		ds_sel_clear(&sel);
+	rpc_client(c, &dc);
+	if (dstore_read(c->d->dstore, &dc, source, with_state,
+	    filter != NULL ? &f : NULL, wd_of(wd), monitoring_state, c->d,
+	    &tree, &e) != 0)
 		return rpc_edit_err(c, &e);
-	}
-	drop_password(tree);
-	if (with_state)
-		add_prov_state(c, tree);
-	if (with_state && add_state(c, &sel, &tree) != 0)
-		sa_warn("monitoring data incomplete");
-	/* report-all: the defaults are data the filter may select */
-	if (wd == NC_WD_ALL || wd == NC_WD_ALL_TAG)
-		add_defaults(c->ctx, &tree, !with_state);
-	ds_sel_clear(&sel);
-	/* NACM first: a filter must not test what the user may not read */
-	rpc_user(c, &u);
-	nacm_prune_read(c->d->nc_state->nacm, &u, &tree);
-	if (ftree != NULL) {
-		if (filter_subtree(ftree, tree, &res) != 0)
-			res = NULL;
-	} else if (xpath) {
-		if (filter_xpath(tree, select, &res, err, sizeof(err)) != 0) {
-			lyd_free_siblings(tree);
-			return rpc_err(c, "invalid-value", 0, NULL, "filter", "%s", err);
-		}
-	} else {
-		res = tree;
-		tree = NULL;
-	}
-	lyd_free_siblings(tree);
-	return data_reply(c, res, wd);
+	return data_reply(c, tree, wd);
 }
 
 struct nc_server_reply *
 rpc_get_config(struct sa_nc_call *c)
 {
-	enum nc_datastore ds;
+	enum dstore_ds source;
 
-	if (rpc_datastore(rpc_child(c->rpc, "source"), &ds) != 0)
+	if (rpc_datastore(rpc_child(c->rpc, "source"), &source) != 0)
 		return rpc_err(c, "missing-element", 0, NULL, "source",
 		    "get-config needs a source datastore");
-	return get_common(c, ds, 0);
+	return get_common(c, source, 0);
 }
 
 struct nc_server_reply *
 rpc_get(struct sa_nc_call *c)
 {
-	return get_common(c, NC_DS_RUNNING, 1);
+	return get_common(c, DSTORE_RUNNING, 1);
 }

@@ -15,12 +15,12 @@
 
 static struct nc_server_reply *
 need_datastore(struct sa_nc_call *c, const char *container,
-    enum nc_datastore *ds)
+    enum dstore_ds *ds)
 {
 	if (rpc_datastore(rpc_child(c->rpc, container), ds) != 0)
 		return rpc_err(c, "missing-element", 0, NULL, container,
 		    "%s: running or candidate expected", container);
-	if (*ds == NC_DS_STARTUP)
+	if (*ds == DSTORE_STARTUP)
 		return rpc_err(c, "operation-not-supported", 0, NULL, container,
 		    "there is no startup datastore: running is persistent");
 	return NULL;
@@ -32,8 +32,8 @@ rpc_edit_config(struct sa_nc_call *c)
 	const struct lyd_node *n;
 	const char *defop = "merge", *test = "test-then-set";
 	struct nc_server_reply *reply;
-	struct nacm_user u;
-	enum nc_datastore ds;
+	struct dstore_client dc;
+	enum dstore_ds ds;
 	struct edit_err e;
 
 	if ((reply = need_datastore(c, "target", &ds)) != NULL)
@@ -52,8 +52,8 @@ rpc_edit_config(struct sa_nc_call *c)
 	if ((n = rpc_child(c->rpc, "config")) == NULL)
 		return rpc_err(c, "missing-element", 0, NULL, "config",
 		    "edit-config needs config");
-	rpc_user(c, &u);
-	if (nc_edit(c->d->nc_state, c->sess->id, &u, ds, rpc_anydata_tree(n),
+	rpc_client(c, &dc);
+	if (dstore_edit(c->d->dstore, &dc, ds, rpc_anydata_tree(n),
 	    defop, strcmp(test, "test-only") == 0, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return rpc_ok();
@@ -64,7 +64,7 @@ static struct nc_server_reply *
 source_config(struct sa_nc_call *c, struct lyd_node **conf)
 {
 	const struct lyd_node *src = rpc_child(c->rpc, "source"), *n;
-	enum nc_datastore ds;
+	enum dstore_ds ds;
 	struct edit_err e;
 
 	*conf = NULL;
@@ -84,7 +84,7 @@ source_config(struct sa_nc_call *c, struct lyd_node **conf)
 	if (rpc_datastore(src, &ds) != 0)
 		return rpc_err(c, "missing-element", 0, NULL, "source",
 		    "running, candidate or config expected");
-	if (nc_view(c->d->nc_state, ds, NULL, DS_EDIT, conf, &e) != 0)
+	if (dstore_config(c->d->dstore, ds, conf, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return NULL;
 }
@@ -94,8 +94,8 @@ rpc_copy_config(struct sa_nc_call *c)
 {
 	struct nc_server_reply *reply;
 	struct lyd_node *conf;
-	struct nacm_user u;
-	enum nc_datastore ds;
+	struct dstore_client dc;
+	enum dstore_ds ds;
 	struct edit_err e;
 	int r;
 
@@ -103,8 +103,8 @@ rpc_copy_config(struct sa_nc_call *c)
 		return reply;
 	if ((reply = source_config(c, &conf)) != NULL)
 		return reply;
-	rpc_user(c, &u);
-	r = nc_copy(c->d->nc_state, c->sess->id, &u, ds, conf, &e);
+	rpc_client(c, &dc);
+	r = dstore_copy(c->d->dstore, &dc, ds, conf, &e);
 	lyd_free_siblings(conf);
 	return r == 0 ? rpc_ok() : rpc_edit_err(c, &e);
 }
@@ -122,14 +122,14 @@ rpc_validate(struct sa_nc_call *c)
 {
 	struct nc_server_reply *reply;
 	struct lyd_node *conf;
-	struct nacm_user u;
+	struct dstore_client dc;
 	struct edit_err e;
 	int r;
 
 	if ((reply = source_config(c, &conf)) != NULL)
 		return reply;
-	rpc_user(c, &u);
-	r = nc_apply_config(c->d->nc_state, c->sess->id, &u, conf, 1, &e);
+	rpc_client(c, &dc);
+	r = dstore_apply_config(c->d->dstore, &dc, conf, 1, &e);
 	lyd_free_siblings(conf);
 	return r == 0 ? rpc_ok() : rpc_edit_err(c, &e);
 }
@@ -138,13 +138,13 @@ struct nc_server_reply *
 rpc_lock(struct sa_nc_call *c)
 {
 	struct nc_server_reply *reply;
-	enum nc_datastore ds;
+	enum dstore_ds ds;
 	struct edit_err e;
 	uint32_t holder;
 
 	if ((reply = need_datastore(c, "target", &ds)) != NULL)
 		return reply;
-	if (nc_lock(c->d->nc_state, c->sess->id, ds, &holder, &e) == 0)
+	if (dstore_lock(c->d->dstore, c->sess->id, ds, &holder, &e) == 0)
 		return rpc_ok();
 	if (strcmp(e.tag, "lock-denied") == 0)
 		return rpc_err(c, "lock-denied", holder, NULL, NULL, "%s", e.msg);
@@ -155,12 +155,12 @@ struct nc_server_reply *
 rpc_unlock(struct sa_nc_call *c)
 {
 	struct nc_server_reply *reply;
-	enum nc_datastore ds;
+	enum dstore_ds ds;
 	struct edit_err e;
 
 	if ((reply = need_datastore(c, "target", &ds)) != NULL)
 		return reply;
-	if (nc_unlock(c->d->nc_state, c->sess->id, ds, &e) != 0)
+	if (dstore_unlock(c->d->dstore, c->sess->id, ds, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return rpc_ok();
 }
@@ -168,9 +168,9 @@ rpc_unlock(struct sa_nc_call *c)
 struct nc_server_reply *
 rpc_commit(struct sa_nc_call *c)
 {
-	struct nc_commit_args a;
+	struct dstore_commit_args a;
 	const struct lyd_node *n;
-	struct nacm_user u;
+	struct dstore_client dc;
 	struct edit_err e;
 
 	memset(&a, 0, sizeof(a));
@@ -184,8 +184,8 @@ rpc_commit(struct sa_nc_call *c)
 	if (!a.confirmed && (a.timeout != 0 || a.persist != NULL))
 		return rpc_err(c, "invalid-value", 0, NULL, "confirm-timeout",
 		    "confirm-timeout and persist go with confirmed");
-	rpc_user(c, &u);
-	if (nc_commit(c->d->nc_state, c->sess->id, &u, &a, &e) != 0)
+	rpc_client(c, &dc);
+	if (dstore_commit(c->d->dstore, &dc, &a, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return rpc_ok();
 }
@@ -195,7 +195,7 @@ rpc_discard_changes(struct sa_nc_call *c)
 {
 	struct edit_err e;
 
-	if (nc_discard(c->d->nc_state, c->sess->id, &e) != 0)
+	if (dstore_discard(c->d->dstore, c->sess->id, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return rpc_ok();
 }
@@ -206,7 +206,7 @@ rpc_cancel_commit(struct sa_nc_call *c)
 	const struct lyd_node *n = rpc_child(c->rpc, "persist-id");
 	struct edit_err e;
 
-	if (nc_cancel_commit(c->d->nc_state, c->sess->id,
+	if (dstore_cancel_commit(c->d->dstore, c->sess->id,
 	    n != NULL ? lyd_get_value(n) : NULL, &e) != 0)
 		return rpc_edit_err(c, &e);
 	return rpc_ok();

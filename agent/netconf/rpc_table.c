@@ -1,7 +1,8 @@
 /*
  * rpc_table.c - every RPC the server answers, one row each: module, name,
  * handler.  An RPC of the context missing here gets
- * operation-not-supported.  close-session is libnetconf2's own.
+ * operation-not-supported.  close-session is libnetconf2's own.  The
+ * module's operations are the datastore layer's (dstore_rpc).
  */
 #include "netconf.h"
 #include "rpc.h"
@@ -21,14 +22,14 @@ const struct sa_rpc_row sa_rpc_table[] = {
 	{ "ietf-netconf", "discard-changes", rpc_discard_changes },
 	{ "ietf-netconf", "cancel-commit", rpc_cancel_commit },
 	{ "notifications", "create-subscription", rpc_create_subscription },
-	{ "secagent-security", "import-certificate", rpc_import_certificate },
-	{ "secagent-security", "accept-certificate", rpc_accept_certificate },
-	{ "secagent-security", "reject-certificate", rpc_reject_certificate },
-	{ "secagent-security", "remove-certificate", rpc_remove_certificate },
-	{ "secagent-security", "restore-defaults", rpc_restore_defaults },
-	{ "secagent-security", "run-expiry-sweep", rpc_run_expiry_sweep },
-	{ "secagent-security", "check-server", rpc_check_server },
-	{ "secagent-security", "provision-now", rpc_provision_now },
+	{ "secagent-security", "import-certificate", rpc_module_op },
+	{ "secagent-security", "accept-certificate", rpc_module_op },
+	{ "secagent-security", "reject-certificate", rpc_module_op },
+	{ "secagent-security", "remove-certificate", rpc_module_op },
+	{ "secagent-security", "restore-defaults", rpc_module_op },
+	{ "secagent-security", "run-expiry-sweep", rpc_module_op },
+	{ "secagent-security", "check-server", rpc_module_op },
+	{ "secagent-security", "provision-now", rpc_module_op },
 };
 
 const size_t sa_rpc_table_len = sizeof(sa_rpc_table) / sizeof(sa_rpc_table[0]);

@@ -1,7 +1,8 @@
 /*
- * ds.h - the datastores of the NETCONF front end.
+ * ds.h - the data of the core as libyang trees, and back (inside the
+ * datastore layer only: datastore.h is its interface).
  *
- * The core is the truth for secagent-security; the NETCONF view of it is
+ * The core is the truth for secagent-security; the YANG view of it is
  * built on demand as libyang trees, only as much as a request needs (a
  * filter's or an edit's selection), so that a get of one certificate or a
  * small edit costs the same at 10,000 certificates as at ten.
@@ -21,7 +22,6 @@
 #include <libyang/libyang.h>
 
 #include "../../src/sa_store.h"
-#include "netconf.h"
 
 #define SA_YANG_MODULE "secagent-security"
 
