@@ -56,48 +56,53 @@ snmp() {
 	MIBS= SNMPCONFPATH=/nonexistent "$tool" -t "$TIMEOUT" -r 1 -On -Oqv "$@"
 }
 
-# A DateAndTime as the tools print it without the MIB ("07 EA 03 02 0A 00
-# 04 00 2B 00 00") -> 2026-03-02T10:00:04+00:00; "-" when zero-length.
-date_and_time() {
-	# shellcheck disable=SC2046 - the bytes, one word each
-	set -- $(printf '%s' "$1" | tr -d '"')
-	if [ $# -lt 8 ]; then
-		printf -- '-'
-		return
-	fi
-	printf '%04d-%02d-%02dT%02d:%02d:%02d' $((0x$1 * 256 + 0x$2)) $((0x$3)) $((0x$4)) \
-	    $((0x$5)) $((0x$6)) $((0x$7))
-	[ $# -ge 11 ] && printf '%s%02d:%02d' "$(printf "\\$(printf %03o $((0x$9)))")" \
-	    $((0x${10})) $((0x${11}))
-	return 0
-}
-
-unquote() {
-	v=${1#\"}
-	v=${v%\"}
-	[ -n "$v" ] && printf '%s' "$v" || printf -- '-'
-}
-
-# One device: ID ADDRESS, then the SNMP options.
+# One device: "ID ADDRESS", then the SNMP options.  One snmpget and one awk
+# a device, so that a report of a thousand stays quick.
 report_one() {
 	id=${1%% *}
 	addr=${1#* }
 	shift
-	if ! out=$(snmp snmpget "$@" "$addr" $OID_VERSION $OID_RESULT $OID_SUCCESS \
-	    $OID_ERROR 2>&1) || [ "$(printf '%s\n' "$out" | wc -l)" -ne 4 ]; then
-		printf '%s - unreachable - %s\n' "$id" "$(printf '%s' "$out" | tr '\n' ' ' | cut -c1-200)"
-		return 0
-	fi
-	version=$(printf '%s\n' "$out" | sed -n '1{/^No Such/d;s/ /_/g;p}')
-	version=$(unquote "$version")
-	case $(printf '%s\n' "$out" | sed -n 2p) in
-	2) result=success ;;
-	3) result=failed ;;
-	*) result=never ;;
-	esac
-	success=$(date_and_time "$(printf '%s\n' "$out" | sed -n 3p)")
-	error=$(unquote "$(printf '%s\n' "$out" | sed -n 4p)")
-	printf '%s %s %s %s %s\n' "$id" "$version" "$result" "$success" "$error"
+	snmp snmpget "$@" "$addr" $OID_VERSION $OID_RESULT $OID_SUCCESS $OID_ERROR 2>&1 |
+	    awk -v id="$id" '
+	function unquote(s) {
+		sub(/^"/, "", s)
+		sub(/"$/, "", s)
+		return s == "" || s ~ /^No Such/ ? "-" : s
+	}
+	function hex(h, i, n) {
+		n = 0
+		h = toupper(h)
+		for (i = 1; i <= length(h); i++)
+			n = n * 16 + index("0123456789ABCDEF", substr(h, i, 1)) - 1
+		return n
+	}
+	# a DateAndTime as the tools print it without the MIB, "07 EA 03 02 0A 00
+	# 04 00 2B 00 00", as 2026-03-02T10:00:04+00:00
+	function date(s, b, k, out) {
+		gsub(/"/, "", s)
+		if ((k = split(s, b, " ")) < 8)
+			return "-"
+		out = sprintf("%04d-%02d-%02dT%02d:%02d:%02d", hex(b[1]) * 256 + hex(b[2]),
+		    hex(b[3]), hex(b[4]), hex(b[5]), hex(b[6]), hex(b[7]))
+		if (k >= 11)
+			out = out sprintf("%s%02d:%02d", hex(b[9]) == 45 ? "-" : "+", hex(b[10]),
+			    hex(b[11]))
+		return out
+	}
+	{ line[NR] = $0 }
+	END {
+		if (NR != 4 || line[1] ~ /^Timeout|^snmpget:/) {
+			msg = line[1]
+			for (i = 2; i <= NR; i++)
+				msg = msg " " line[i]
+			printf "%s - unreachable - %s\n", id, substr(msg, 1, 200)
+			exit
+		}
+		v = unquote(line[1])
+		gsub(/ /, "_", v)
+		r = line[2] == "2" ? "success" : line[2] == "3" ? "failed" : "never"
+		printf "%s %s %s %s %s\n", id, v, r, date(line[3]), unquote(line[4])
+	}'
 }
 
 trigger_one() {
