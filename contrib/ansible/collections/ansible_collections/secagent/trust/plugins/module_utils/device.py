@@ -68,6 +68,10 @@ class DeviceError(Exception):
     """The device answered with an error, or the session broke off."""
 
 
+class SessionLost(DeviceError):
+    """The session broke off (or the device stopped answering) mid-way."""
+
+
 class ParamError(Exception):
     """A bad value in the task: nothing was sent."""
 
@@ -219,9 +223,9 @@ class Session:
         except RPCError as e:
             raise DeviceError("%s: %s" % (step, rpc_error_text(e)))
         except TimeoutExpiredError:
-            raise DeviceError("%s: no answer within %d s" % (step, self.p["timeout"]))
+            raise SessionLost("%s: no answer within %d s" % (step, self.p["timeout"]))
         except Exception as e:  # noqa: BLE001 - transport: the session is gone
-            raise DeviceError("%s: the session broke off (%s)" % (step, str(e) or type(e).__name__))
+            raise SessionLost("%s: the session broke off (%s)" % (step, str(e) or type(e).__name__))
 
     def get(self, step, inner):
         """<get> of /security with a subtree filter: the <security> element or None."""

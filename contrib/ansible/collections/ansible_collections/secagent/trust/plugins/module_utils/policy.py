@@ -27,7 +27,7 @@ __metaclass__ = type
 import base64
 
 from ansible_collections.secagent.trust.plugins.module_utils.device import (
-    CONNECTION_SPEC, NC, NS, DeviceError, ParamError, Session, check_text, mask,
+    CONNECTION_SPEC, NC, NS, DeviceError, ParamError, Session, SessionLost, check_text, mask,
     pem_certificates, q, text, xml)
 
 SPEC = dict(
@@ -241,24 +241,30 @@ class Push:
         self.pending = False
         return self._result(have, ch, True)
 
+    def _gone(self, why):
+        """The message when the session is gone."""
+        if self.pending and self.step == "confirming commit":
+            return ("%s; if the device did not get the confirmation it rolls back to "
+                    "its previous settings by itself within %d s: run again to see"
+                    % (why, self.p["confirm_timeout"]))
+        if self.pending:
+            return ("%s; the device rolls back to its previous settings by itself "
+                    "(at once when it sees the session end, at the latest in %d s)"
+                    % (why, self.p["confirm_timeout"]))
+        return "%s; nothing was committed" % why
+
     def _undo(self, s, why):
         """Puts the device back after a failure; the message says how it went."""
         if not s.connected:
-            if self.pending and self.step == "confirming commit":
-                return ("%s; if the device did not get the confirmation it rolls back to "
-                        "its previous settings by itself within %d s: run again to see"
-                        % (why, self.p["confirm_timeout"]))
-            if self.pending:
-                return ("%s; the device rolls back to its previous settings by itself "
-                        "(at once when it sees the session end, at the latest in %d s)"
-                        % (why, self.p["confirm_timeout"]))
-            return "%s; nothing was committed" % why
+            return self._gone(why)
         if self.pending:
             try:
-                s.m.cancel_commit()
+                s.call("cancel-commit", s.m.cancel_commit)
                 self.pending = False
                 why += "; the confirmed commit was cancelled: previous settings restored"
-            except Exception:   # noqa: BLE001 - no confirmed commit was made
+            except SessionLost:     # broken off a moment ago, unseen until now
+                return self._gone(why)
+            except DeviceError:     # the device knows of no confirmed commit
                 self.pending = False
                 why += "; nothing was committed"
         else:
