@@ -29,6 +29,10 @@ const size_t sa_map_root_len = sizeof(sa_map_root) / sizeof(sa_map_root[0]);
 	.setting = set, .param = par, OID(__VA_ARGS__) }
 #define STATE(path, obj, st, ...) { .kind = SA_MAP_SCALAR, .yang = path, \
 	.mib = obj, .access = SA_MAP_READ_ONLY, .state = st, OID(__VA_ARGS__) }
+/* Read-only everywhere but in the provisioning file, which writes set. */
+#define PSTATE(path, obj, st, set, par, ...) { .kind = SA_MAP_SCALAR, \
+	.yang = path, .mib = obj, .access = SA_MAP_READ_ONLY, .state = st, \
+	.setting = set, .param = par, OID(__VA_ARGS__) }
 #define TABLE(l, path, obj, ...) { .kind = SA_MAP_TABLE, .yang = path, \
 	.mib = obj, .access = SA_MAP_NOT_ACCESSIBLE, .list = l, \
 	OID(__VA_ARGS__) }
@@ -164,6 +168,7 @@ const struct sa_map_node sa_map[] = {
 	STATE(PROV "/last-result", "secProvLastResult", SA_STATE_PROV_LAST_RESULT, 1, 3, 5),
 	STATE(PROV "/last-error", "secProvLastError", SA_STATE_PROV_LAST_ERROR, 1, 3, 6),
 	STATE(PROV "/unknown-parameters", "secProvUnknownParameters", SA_STATE_PROV_UNKNOWN_PARAMETERS, 1, 3, 7),
+	PSTATE(PROV "/policy-version", "secProvPolicyVersion", SA_STATE_PROV_POLICY_VERSION, SA_SET_POLICY_VERSION, "Security.global.PolicyVersion", 1, 3, 9),
 
 	/* RPCs: import and remove have objects of their own; the value is the input. */
 	RPC(M "import-certificate", "secImportCertificate", SA_OP_IMPORT, 0, 1, 1, 5),
@@ -309,6 +314,10 @@ check_row(const struct sa_map_node *n, char *err, size_t errlen)
 	if (n->param != NULL && n->kind != SA_MAP_SCALAR)
 		return fail(err, errlen, n, "a provisioning parameter on a "
 		    "node that is not a scalar");
+	if (n->param != NULL && n->state != SA_STATE_NONE &&
+	    !sa_setting_is_provisioned_only(n->setting))
+		return fail(err, errlen, n, "a read-only parameter must be a "
+		    "setting that only the provisioning file writes");
 	return 0;
 }
 

@@ -100,6 +100,7 @@ enum sa_state {
 	SA_STATE_PROV_LAST_RESULT,
 	SA_STATE_PROV_LAST_ERROR,
 	SA_STATE_PROV_UNKNOWN_PARAMETERS,
+	SA_STATE_PROV_POLICY_VERSION,	/* SA_SET_POLICY_VERSION, read-only */
 };
 
 /* The operations behind the RPCs. */
@@ -125,7 +126,9 @@ enum sa_notif {
 
 /*
  * One node.  Which accessor member is meaningful depends on kind:
- *   SCALAR        state, or setting when state is SA_STATE_NONE
+ *   SCALAR        state, or setting when state is SA_STATE_NONE; a
+ *                 state with a param is a setting that only the
+ *                 provisioning file writes (the policy version)
  *   TABLE, ENTRY  list
  *   COLUMN        list and field
  *   RPC           op; mib_value is the value written to mib (0: the

@@ -25,7 +25,7 @@ static const char *const reason_names[SA_REASON_COUNT] = {
 };
 static const char *const setting_names[SA_SET_COUNT] = {
 	"accept-all-certificates", "http-username", "http-password",
-	"provisioning-url", "provisioning-interval",
+	"provisioning-url", "provisioning-interval", "policy-version",
 };
 
 #define NAME_OF(tab, i) \
@@ -85,6 +85,12 @@ int
 sa_setting_is_secret(enum sa_setting s)
 {
 	return s == SA_SET_HTTP_PASSWORD;
+}
+
+int
+sa_setting_is_provisioned_only(enum sa_setting s)
+{
+	return s == SA_SET_POLICY_VERSION;
 }
 
 /*
@@ -164,6 +170,24 @@ check_url(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
+/* A label an NMS can compare and print in a column: no space, no quoting. */
+static int
+check_version(const char *v, char *err, size_t errlen)
+{
+	const char *p;
+
+	if (strlen(v) > SA_POLICY_VERSION_MAX)
+		return sa_fail(err, errlen, SA_ERR_TOO_LONG, "policy-version: "
+		    "%zu characters, at most %d allowed", strlen(v),
+		    SA_POLICY_VERSION_MAX);
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			return sa_fail(err, errlen, SA_ERR_INVALID,
+			    "policy-version: printable ASCII characters only, "
+			    "no spaces");
+	return 0;
+}
+
 static int
 check_uint(const char *v, unsigned long max)
 {
@@ -211,6 +235,8 @@ sa_setting_check(enum sa_setting s, const char *value, char *err,
 			    "provisioning-interval: \"%.40s\" is not a number "
 			    "of seconds from 0 to 31536000", value);
 		return 0;
+	case SA_SET_POLICY_VERSION:
+		return check_version(value, err, errlen);
 	}
 	return sa_fail(err, errlen, SA_ERR_INVALID, "unknown setting");
 }

@@ -22,6 +22,7 @@ static const char *const setting_defaults[SA_SET_COUNT] = {
 	[SA_SET_HTTP_PASSWORD] = "",
 	[SA_SET_PROV_URL] = "",
 	[SA_SET_PROV_INTERVAL] = "0",
+	[SA_SET_POLICY_VERSION] = "",
 };
 
 /* ---- nodes ---- */

@@ -52,8 +52,11 @@ enum sa_setting {
 	SA_SET_HTTP_PASSWORD,	/* 0..74 characters, never readable */
 	SA_SET_PROV_URL,	/* provisioning server URL, "" = none */
 	SA_SET_PROV_INTERVAL,	/* seconds between fetches, 0 = on demand */
+	SA_SET_POLICY_VERSION,	/* of the last provisioning file applied */
 };
-#define SA_SET_COUNT 5
+#define SA_SET_COUNT 6
+
+#define SA_POLICY_VERSION_MAX 64	/* characters: printable ASCII, no space */
 
 #define SA_CRED_MAX 74		/* characters, from the seed */
 
@@ -77,6 +80,11 @@ int sa_setting_check(enum sa_setting s, const char *value, char *err,
     size_t errlen);
 /* Non-zero for the settings no interface may read back. */
 int sa_setting_is_secret(enum sa_setting s);
+/*
+ * Non-zero for the settings that only a provisioning file writes (the
+ * policy version): read-only on every other interface.
+ */
+int sa_setting_is_provisioned_only(enum sa_setting s);
 
 /*
  * One certificate of a list.  Read-only for everyone but the store; valid

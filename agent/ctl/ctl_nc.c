@@ -530,9 +530,10 @@ static const char *const setting_paths[SA_SET_COUNT][2] = {
 	{ "http-authentication", "password" },
 	{ "provisioning", "server-url" },
 	{ "provisioning", "interval" },
+	{ "provisioning", "policy-version" },	/* state: <get> */
 };
 static const char *const setting_defaults[SA_SET_COUNT] = {
-	"false", "", "", "", "0",
+	"false", "", "", "", "0", "",
 };
 
 int
@@ -546,7 +547,9 @@ ctl_nc_get(struct ctl_nc *c, enum sa_setting s, int json)
 	snprintf(filter, sizeof(filter), "<security xmlns=\"" NS "\"><%s><%s/></%s>"
 	    "</security>", setting_paths[s][0], setting_paths[s][1],
 	    setting_paths[s][0]);
-	if (call(c, nc_rpc_getconfig(NC_DATASTORE_RUNNING, filter, NC_WD_UNKNOWN,
+	if (call(c, sa_setting_is_provisioned_only(s) ?
+	    nc_rpc_get(filter, NC_WD_UNKNOWN, NC_PARAMTYPE_CONST) :
+	    nc_rpc_getconfig(NC_DATASTORE_RUNNING, filter, NC_WD_UNKNOWN,
 	    NC_PARAMTYPE_CONST), &op) != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/%s", setting_paths[s][0], setting_paths[s][1]);

@@ -66,7 +66,8 @@ usage(FILE *f)
 	    "  remove FP                  delete a certificate from its list\n"
 	    "  get NAME | set NAME VALUE  accept-all-certificates, http-username,\n"
 	    "                             http-password (write-only), provisioning-url,\n"
-	    "                             provisioning-interval; VALUE '-': stdin\n"
+	    "                             provisioning-interval, policy-version\n"
+	    "                             (get only); VALUE '-': stdin\n"
 	    "  check-server HOST:PORT     a TLS handshake under the policy\n"
 	    "  provision [--device-id ID] fetch the provisioning file and apply it\n"
 	    "                             ({device} in the URL: ID, default the MAC)\n"
@@ -474,6 +475,9 @@ cmd_set(struct ctl *c, int argc, char **argv)
 		return fail("set: NAME VALUE expected");
 	if (sa_setting_from_name(argv[1], &s) != 0)
 		return fail("set: unknown setting \"%s\"", argv[1]);
+	if (sa_setting_is_provisioned_only(s))
+		return fail("set: %s is read-only: a provisioning file sets it",
+		    argv[1]);
 	if ((value = strcmp(argv[2], "-") == 0 ? read_value_stdin() :
 	    strdup(argv[2])) == NULL)
 		return fail("out of memory");

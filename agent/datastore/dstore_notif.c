@@ -276,10 +276,11 @@ add_edit(struct notifier *nf, const char *target, const char *op,
 static void
 config_edit(struct notifier *nf, const struct sa_event *ev)
 {
-	static const char *const leaves[] = {
+	/* NULL: not configuration (the policy version is state) */
+	static const char *const leaves[SA_SET_COUNT] = {
 		"certificates/accept-all-certificates", "http-authentication/username",
 		"http-authentication/password", "provisioning/server-url",
-		"provisioning/interval",
+		"provisioning/interval", NULL,
 	};
 	char target[256];
 	const char *op;
@@ -287,6 +288,8 @@ config_edit(struct notifier *nf, const struct sa_event *ev)
 	int is = ev->kind != SA_EV_REMOVED && ev->list != SA_LIST_INVALID;
 
 	if (ev->kind == SA_EV_SETTING) {
+		if ((unsigned)ev->setting >= SA_SET_COUNT || leaves[ev->setting] == NULL)
+			return;
 		snprintf(target, sizeof(target), "/%s:security/%s", SA_YANG_MODULE,
 		    leaves[ev->setting]);
 		add_edit(nf, target, "replace", ev->source);

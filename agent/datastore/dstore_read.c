@@ -46,7 +46,7 @@ add_prov_state(struct dstore *ds, struct lyd_node *tree)
 	const struct lys_module *mod;
 	struct sa_prov_state ps;
 	struct lyd_node *p = NULL;
-	char buf[32];
+	char buf[32], *version = NULL;
 
 	for (; tree != NULL; tree = tree->next)
 		if (tree->schema != NULL && strcmp(tree->schema->name, "security") == 0 &&
@@ -75,6 +75,10 @@ add_prov_state(struct dstore *ds, struct lyd_node *tree)
 		ds_time(ps.last_success, buf, sizeof(buf));
 		lyd_new_term(p, mod, "last-success", buf, 0, NULL);
 	}
+	if (sa_store_get(ds->d->st, SA_SET_POLICY_VERSION, &version) == 0 &&
+	    *version != '\0')
+		lyd_new_term(p, mod, "policy-version", version, 0, NULL);
+	free(version);
 }
 
 /*

@@ -36,7 +36,10 @@ struct prov_parse {
 	size_t errlen;
 };
 
-/* The rows of the mapping table that carry a provisioning parameter. */
+/*
+ * The rows of the mapping table that carry a provisioning parameter: the
+ * settings, and the policy version, which is state everywhere else.
+ */
 static const struct sa_map_node *
 param_row(const char *name)
 {
@@ -44,7 +47,6 @@ param_row(const char *name)
 
 	for (i = 0; i < sa_map_len; i++) {
 		if (sa_map[i].param != NULL && sa_map[i].kind == SA_MAP_SCALAR &&
-		    sa_map[i].state == SA_STATE_NONE &&
 		    strcmp(sa_map[i].param, name) == 0)
 			return &sa_map[i];
 	}

@@ -70,6 +70,17 @@ get_text(struct sa_snmp *s, const struct scalar_row *row,
 	snmp_val_cstr(v, buf);
 }
 
+/* A state the store keeps as a setting (the policy version): n's setting. */
+static void
+get_setting_text(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
+{
+	const struct scalar_row as_setting = { K_SETTING, (int)n->setting,
+	    get_text, NULL, row->max };
+
+	get_text(s, &as_setting, n, v);
+}
+
 static void
 get_unsigned(struct sa_snmp *s, const struct scalar_row *row,
     const struct sa_map_node *n, struct snmp_val *v)
@@ -320,6 +331,8 @@ static const struct scalar_row scalars[] = {
 	{ K_STATE, SA_STATE_PROV_LAST_RESULT, get_prov, NULL, 0 },
 	{ K_STATE, SA_STATE_PROV_LAST_ERROR, get_prov, NULL, 0 },
 	{ K_STATE, SA_STATE_PROV_UNKNOWN_PARAMETERS, get_prov, NULL, 0 },
+	{ K_STATE, SA_STATE_PROV_POLICY_VERSION, get_setting_text, NULL,
+	    SA_POLICY_VERSION_MAX },
 	{ K_OP, SA_OP_IMPORT, get_idle, check_file, 65535 },
 	{ K_OP, SA_OP_REMOVE, get_idle, check_fingerprint, 0 },
 	{ K_OP, SA_OP_PROVISION_NOW, get_prov_now, check_trigger, 0 },

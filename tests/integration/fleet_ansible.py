@@ -1,33 +1,39 @@
 #!/usr/bin/python3
-"""contrib/ansible against a fleet of 20 secagentd on loopback (or
-$SECAGENT_FLEET_AGENTS; at least 8), run by
-ansible-playbook (Debian's Ansible, forks 20): push-policy.yml gives every
-agent the same policy (the CA list replaced by the bundle, the Server list
-left alone, accept-all off, the digest credentials, proven by a digest
-fetch over HTTPS from lighttpd); a second run changes nothing; the
-password is never printed; collect-report.yml reports the Invalid list
-(reason, peer) and the certificates nearing expiry; with one agent
-stopped, that one fails and the other 19 take a new policy; an agent
-whose running datastore another session locks fails and keeps its
-settings.
+"""The collection secagent.trust and the playbooks of contrib/ansible against
+a fleet of 20 secagentd on loopback, with Debian's Ansible (forks 20).
 
-The policy is read back over SNMP (snmpget, snmpwalk of each agent's
-embedded agent), the way an NMS sees it; the Server list and the
-report's inputs over NETCONF.
+The collection is built with ansible-galaxy collection build and installed
+into a temporary path, as a user would; ansible-doc documents each module.
+The agents start with a factory bundle the test makes: one valid root and
+one that expired 30 days ago (in Invalid, reason expired, from the start).
 
-The agents' factory set is a bundle the test makes, one root that expired
-a month ago and one valid for years on the tests' clock: on any day, each
-agent starts with the valid one in CA and the expired one in Invalid."""
+Checked: --check --diff reports what would change (certificates added and
+removed by fingerprint and subject, the flags, the password only as "set")
+and changes nothing; push-policy.yml gives every agent the policy (read
+back over SNMP as an NMS sees it; the password proven by a digest fetch
+from lighttpd); a second run and a second --check report changed=0;
+collect-report.yml reports the Invalid list (reason, peer) and the
+certificates nearing expiry; with one agent stopped in the middle, it is
+reported unreachable with the reason and the others take a new policy; an
+agent whose running another session locks fails and keeps its settings; an
+agent whose connection breaks right after the confirmed commit (a proxy
+cuts it) rolls back by itself and the module says so; the certificate
+module accepts, rejects and removes one certificate, idempotently; no
+output ever holds a password."""
+import json
 import os
 import re
 import shutil
+import socket
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import (BUILD, NS, check, finish, make_cert, not_ok, ok,  # noqa: E402
-                   skip, config, free_port, test_now)
+from agentlib import (BUILD, NS, check, config, finish, free_port, make_cert,  # noqa: E402
+                      not_ok, ok, skip)
 import fleet_lib as fl  # noqa: E402
 
 from ncclient.operations import RPCError  # noqa: E402
@@ -37,12 +43,6 @@ N = max(8, int(os.environ.get("SECAGENT_FLEET_AGENTS", "20")))
 USER, PASS = "fleet-0142", "Pw-7&<x>'\"-fleet"   # XML-special characters on purpose
 USER2, PASS2 = "fleet-0143", "second-secret-pw"
 FP = re.compile(r"<fingerprint>([0-9a-f]{64})</fingerprint>")
-
-
-def ca_fps(m):
-    x = m.get_config(source="running", filter=("subtree", fl.sec(
-        "<certificates><ca-certificate><fingerprint/></ca-certificate></certificates>"))).data_xml
-    return set(FP.findall(x))
 
 
 def policy_of(a):
@@ -59,20 +59,6 @@ def policy_of(a):
         return cas, aa, u.group(1) if u else None, servers
 
 
-def invalid_of(a):
-    """[(fingerprint, reason, peer or None)] of the Invalid list, over NETCONF."""
-    with a.connect() as m:
-        x = m.get(filter=("subtree", fl.sec(
-            "<certificates><invalid-certificate><fingerprint/><reason/><peer/>"
-            "</invalid-certificate></certificates>"))).data_xml
-    out = []
-    for e in x.split("<invalid-certificate>")[1:]:
-        fp, reason = FP.search(e).group(1), re.search(r"<reason>([^<]*)<", e).group(1)
-        peer = re.search(r"<peer>([^<]*)<", e)
-        out.append((fp, reason, peer.group(1) if peer else None))
-    return sorted(out)
-
-
 def provision_now(a, url):
     """provision-now from url: None on success, else the error message."""
     with a.connect() as m:
@@ -85,38 +71,86 @@ def provision_now(a, url):
             return e.message
 
 
-def filter_checks(tmp):
-    """filter_plugins/secagent.py on its own."""
-    sys.path.insert(0, os.path.join(fl.ANSIBLE_DIR, "filter_plugins"))
-    sys.dont_write_bytecode = True      # nothing written into contrib/
-    import secagent as f
-    a, a_der, a_fp = make_cert(tmp, "flt-a", ca=True)
-    b, _, b_fp = make_cert(tmp, "flt-b", ca=True)
-    pem = open(a).read() + "junk between blocks\n" + open(b).read() + open(a).read()
-    certs = f.secagent_certs(pem)
-    import base64
-    check("filter: a bundle's certificates, once each, keyed by the SHA-256 of the DER",
-          [c["fingerprint"] for c in certs] == [a_fp, b_fp] and
-          base64.b64decode(certs[0]["cert_data"]) == a_der, certs)
-    reply = ('<data xmlns="urn:ietf:params:xml:ns:netconf:base:1.0"><security xmlns="%s">'
-             '<certificates><ca-certificate><fingerprint>%s</fingerprint></ca-certificate>'
-             '<ca-certificate><fingerprint>%s</fingerprint></ca-certificate>'
-             '<server-certificate><fingerprint>%s</fingerprint></server-certificate>'
-             '</certificates></security></data>' % (NS, "1" * 64, a_fp, "2" * 64))
-    edit = f.secagent_ca_edit(open(a).read() + open(b).read(), reply)
-    ops = re.findall(r'nc:operation="(\w+)"><fingerprint>(\w+)<', edit)
-    check("filter: remove the CA entries the bundle lacks, merge the bundle's, nothing else",
-          ops == [("remove", "1" * 64), ("merge", a_fp), ("merge", b_fp)], ops)
-    cfg = f.secagent_policy_config(open(a).read(), reply, "no", "u<&>", "p&<>\"'")
-    check("filter: the values escaped in the edit",
-          "<username>u&lt;&amp;&gt;</username><password>p&amp;&lt;&gt;\"'</password>" in cfg
-          and "<accept-all-certificates>false<" in cfg, cfg[-200:])
-    try:
-        f.secagent_policy_config(open(a).read(), reply, True, "u", "s3cr3t" * 13)
-        not_ok("filter: a 78-character password is refused", "accepted")
-    except Exception as e:  # noqa: BLE001 - AnsibleFilterError under Ansible
-        check("filter: a 78-character password is refused without being quoted",
-              "74" in str(e) and "s3cr3t" not in str(e), e)
+def results(run, host):
+    """The task results of host in a JSON-callback run, in order."""
+    out = []
+    for play in run.doc.get("plays", []):
+        for t in play.get("tasks", []):
+            r = t.get("hosts", {}).get(host)
+            if r is not None:
+                out.append(r)
+    return out
+
+
+class CutProxy:
+    """A TCP proxy to an agent that cuts the connection the moment the agent
+    answers while it holds a confirmed commit that awaits confirmation
+    (STATE_DIR/confirmed-commit.xml exists): the answer to the confirmed
+    commit never reaches the client, and the agent sees its session end."""
+
+    def __init__(self, port, marker):
+        self.port, self.marker = port, marker
+        self.cuts = 0
+        self.lsock = socket.socket()
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(8)
+        self.listen = self.lsock.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                c, _ = self.lsock.accept()
+            except OSError:
+                return
+            s = socket.create_connection(("127.0.0.1", self.port))
+            threading.Thread(target=self.pump, args=(c, s, False), daemon=True).start()
+            threading.Thread(target=self.pump, args=(s, c, True), daemon=True).start()
+
+    def pump(self, src, dst, from_agent):
+        try:
+            while True:
+                data = src.recv(65536)
+                if not data:
+                    break
+                if from_agent and os.path.exists(self.marker):
+                    self.cuts += 1
+                    break
+                dst.sendall(data)
+        except OSError:
+            pass
+        for sock in (src, dst):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            sock.close()
+
+    def close(self):
+        self.lsock.close()
+
+
+def doc_checks(tmp):
+    """ansible-doc of each module of the installed collection."""
+    env = fl.ansible_env(tmp)
+    for m in ("policy", "facts", "certificate"):
+        r = subprocess.run(["ansible-doc", "secagent.trust." + m], env=env, capture_output=True,
+                           text=True, timeout=120)
+        check("ansible-doc secagent.trust.%s documents it (options, examples, return values)" % m,
+              r.returncode == 0 and "SECAGENT.TRUST.%s" % m.upper() in r.stdout and
+              "OPTIONS" in r.stdout and "EXAMPLES" in r.stdout and
+              "RETURN VALUES" in r.stdout and "connection: local" in r.stdout,
+              (r.stderr or r.stdout)[-400:])
+
+
+def certificate_play(tmp, state, fp, check_mode=False):
+    """A playbook of one secagent.trust.certificate task on agent02."""
+    path = os.path.join(tmp, "cert-%s.yml" % state)
+    with open(path, "w") as f:
+        json.dump([{"hosts": "agent02", "gather_facts": False, "tasks": [{
+            "secagent.trust.certificate": {"fingerprint": fp, "state": state},
+            "check_mode": check_mode}]}], f)
+    return path
 
 
 def main():
@@ -130,10 +164,17 @@ def main():
         skip("fleet over Ansible", "lighttpd with mod_openssl is not installed")
         finish()
     tmp = tempfile.mkdtemp(prefix="secagent-fleet.")
-    fleet, servers, holder = [], [], None
+    fleet, servers, holder, proxy = [], [], None, None
+    outputs = []
     try:
+        path, why = fl.build_collection(tmp)
+        if not check("the collection is built and installed with ansible-galaxy", path, why):
+            finish()
+        doc_checks(tmp)
+
         # the PKI: the fleet's root (the provisioning server chains to it), a
         # CA that expires in 10 days, certificates some agents hold already
+        (fvalid, fvalid_fp), (fexpired, fexpired_fp), factory = fl.factory_bundle(tmp)
         root, _, root_fp = make_cert(tmp, "fleet-root", ca=True)
         soon, _, soon_fp = make_cert(tmp, "fleet-soon", ca=True, days=10)
         web = make_cert(tmp, "fleet-web", issuer="fleet-root")[0]
@@ -145,14 +186,6 @@ def main():
             f.write(open(root).read() + open(soon).read())
         bundle2 = os.path.join(tmp, "bundle2.pem")
         shutil.copy(root, bundle2)
-        # the factory set: an expired root and a valid one
-        now = test_now()
-        f_old, _, f_old_fp = make_cert(tmp, "factory-expired", ca=True,
-                                       not_before=now - 400 * 86400, not_after=now - 30 * 86400)
-        f_new, _, f_new_fp = make_cert(tmp, "factory-valid", ca=True, days=3650)
-        factory = os.path.join(tmp, "factory.pem")
-        with open(factory, "w") as f:
-            f.write(open(f_old).read() + open(f_new).read())
 
         www = os.path.join(tmp, "www")
         os.mkdir(www)
@@ -167,20 +200,33 @@ def main():
                                    os.path.join(tmp, "fleet-web.key"), www, userfile))
         url = "https://127.0.0.1:%d/fleet.xml" % wport
         sport = free_port()
-        import subprocess
         servers.append(subprocess.Popen(
             ["openssl", "s_server", "-accept", "127.0.0.1:%d" % sport, "-cert", stranger,
              "-key", os.path.join(tmp, "stranger.key"), "-quiet", "-www"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         fl.wait_port(sport)
 
-        filter_checks(tmp)
         t0 = time.time()
         fleet = fl.start_fleet(tmp, N, lambda i: ["--factory-bundle", factory], snmp=True)
         ok("%d agents listen on their own ports (%.1f s)" % (N, time.time() - t0))
-        fresh = [(policy_of(a)[0], invalid_of(a)) for a in fleet[:2]]
-        check("a new agent holds the valid factory root in CA, the expired one in Invalid",
-              fresh == [({f_new_fp}, [(f_old_fp, "expired", None)])] * 2, fresh)
+        names = [a.name for a in fleet]
+        inv = fl.inventory(os.path.join(tmp, "inventory.yml"), fleet,
+                           secagent_ca_bundle=bundle, secagent_accept_all=False,
+                           secagent_http_username=USER, secagent_http_password=PASS)
+
+        # ---- the factory defaults, read with the facts module ----
+        report = os.path.join(tmp, "report.json")
+        r = fl.playbook(tmp, "collect-report.yml", inv,
+                        extra=["-e", "secagent_report_file=" + report])
+        outputs.append(r)
+        facts = {h: (results(r, h) or [{}])[0].get("ansible_facts", {}).get("secagent")
+                 for h in names}
+        bad = [h for h, f in facts.items() if not f or
+               [c["fingerprint"] for c in f["ca"]] != [fvalid_fp] or
+               [(c["fingerprint"], c["reason"]) for c in f["invalid"]] !=
+               [(fexpired_fp, "expired")]]
+        check("secagent.trust.facts: each agent's factory root in CA, the expired one in "
+              "Invalid with reason expired", not bad, "%s %s" % (bad[:2], r.why()))
 
         # what the fleet looks like before: not uniform
         a0, a1, a2 = fleet[0], fleet[1], fleet[2]
@@ -191,20 +237,42 @@ def main():
         rc, out, err = a2.ctl("check-server", "127.0.0.1:%d" % sport)
         check("agent02 records a stranger's certificate in Invalid",
               rc == 1 and "unknown-issuer" in out + err, out + err)
+        before = {a.name: fl.snmp_policy(a) for a in fleet}
 
-        inv = fl.inventory(os.path.join(tmp, "inventory.yml"), fleet,
-                           secagent_ca_bundle=bundle, secagent_accept_all=False,
-                           secagent_http_username=USER, secagent_http_password=PASS)
-        outputs = []
+        # ---- check mode and diff: what would change, nothing changed ----
+        r = fl.playbook(tmp, "push-policy.yml", inv, extra=["--check", "--diff"])
+        outputs.append(r)
+        check("--check --diff on %d agents (%.1f s): every one ok and reported changed" % (
+              N, r.secs), r.rc == 0 and r.hosts(failures=0, unreachable=0, changed=1) == names,
+              r.why())
+        res0 = (results(r, "agent00") or [{}])[0]
+        d = res0.get("diff", {})
+        d = d[0] if isinstance(d, list) and d else d
+        before0, after0 = d.get("before", ""), d.get("after", "")
+        check("the diff shows the certificates added and removed by fingerprint and subject",
+              ("%s  CN=fleet-root,O=secagent tests" % root_fp) in after0 and
+              root_fp not in before0 and ("%s  CN=factory-valid" % fvalid_fp) in before0 and
+              fvalid_fp not in after0, d)
+        check("... the flags before and after, the password only as 'set'",
+              "accept_all: true" in before0 and "accept_all: false" in after0 and
+              "http_username: someone-else" in before0 and "http_username: %s" % USER in after0
+              and "http_password: set" in after0, d)
+        ch = res0.get("changes", {})
+        check("... and the changes as data: ca_added, ca_removed, accept_all",
+              sorted(c["fingerprint"] for c in ch.get("ca_added", [])) ==
+              sorted([root_fp, soon_fp]) and
+              [c["fingerprint"] for c in ch.get("ca_removed", [])] == [fvalid_fp] and
+              ch.get("accept_all") == {"before": True, "after": False}, ch)
+        after = {a.name: fl.snmp_policy(a) for a in fleet}
+        check("check mode changed nothing (over SNMP)", after == before,
+              [(h, before[h], after[h]) for h in names if before[h] != after[h]][:2])
 
         # ---- the push ----
         r = fl.playbook(tmp, "push-policy.yml", inv)
         outputs.append(r)
-        names = [a.name for a in fleet]
         check("push-policy.yml on %d agents (forks 20, %.1f s): every one ok and changed"
               % (N, r.secs),
-              r.rc == 0 and r.hosts(failures=0, unreachable=0, changed=lambda c: c >= 1) == names,
-              r.why())
+              r.rc == 0 and r.hosts(failures=0, unreachable=0, changed=1) == names, r.why())
         bad = []
         for a in fleet:
             p = fl.snmp_policy(a)
@@ -216,7 +284,8 @@ def main():
               policy_of(a1)[0] == {root_fp, soon_fp}, policy_of(a1))
         check("the Server list is left alone: agent00 keeps its pinned certificate",
               pinned_fp in fl.snmp_fingerprints(a0, fl.OID_SERVER_STATUS), policy_of(a0))
-        left = [a.name for a in fleet if os.path.exists(os.path.join(a.dir, "confirmed-commit.xml"))]
+        left = [a.name for a in fleet
+                if os.path.exists(os.path.join(a.dir, "confirmed-commit.xml"))]
         check("every confirmed commit was confirmed (no rollback point left)", not left, left)
 
         # the password: each agent fetches over HTTPS (trusting the pushed
@@ -234,13 +303,16 @@ def main():
         outputs.append(r)
         check("a second run reports nothing changed (changed=0 on all %d, %.1f s)" % (N, r.secs),
               r.rc == 0 and r.hosts(failures=0, unreachable=0, changed=0) == names, r.why())
+        r = fl.playbook(tmp, "push-policy.yml", inv, extra=["--check", "--diff"])
+        outputs.append(r)
+        check("... and so does --check (%.1f s)" % r.secs,
+              r.rc == 0 and r.hosts(failures=0, unreachable=0, changed=0) == names, r.why())
 
         # ---- the report ----
-        report = os.path.join(tmp, "report.json")
-        r = fl.playbook(tmp, "collect-report.yml", inv, extra=["-e", "secagent_report_file=" + report])
+        r = fl.playbook(tmp, "collect-report.yml", inv,
+                        extra=["-e", "secagent_report_file=" + report])
         outputs.append(r)
         try:
-            import json
             doc = json.load(open(report))
             devs = {d["host"]: d for d in doc["devices"]}
         except (OSError, ValueError) as e:
@@ -250,21 +322,19 @@ def main():
             check("collect-report.yml: one entry per device (%.1f s)" % r.secs,
                   r.rc == 0 and sorted(devs) == names, r.why())
             inv2 = devs.get("agent02", {}).get("invalid", [])
-            check("the report lists agent02's Invalid certificates with reason and peer: "
-                  "the stranger's and the expired factory root",
-                  sorted((c["fingerprint"], c["reason"], c.get("peer") or None) for c in inv2) ==
+            check("the report lists agent02's Invalid certificates with reason and peer",
+                  sorted((c["fingerprint"], c["reason"], c["peer"]) for c in inv2) ==
                   sorted([(stranger_fp, "unknown-issuer", "127.0.0.1:%d" % sport),
-                          (f_old_fp, "expired", None)]), inv2)
+                          (fexpired_fp, "expired", None)]), inv2)
             exp = [[(c["fingerprint"], c["list"], c["days_to_expiry"])
                     for c in d.get("expiring", [])] for d in devs.values()]
             check("every device reports the CA expiring within 30 days, with days to expiry",
-                  all(e == [(soon_fp, "ca", 9)] or e == [(soon_fp, "ca", 10)] for e in exp), exp[:2])
-            # a header; per agent the expiring CA and the expired factory
-            # root; agent02's stranger
-            rows = open(report[:-5] + ".csv").read().count("\n")
-            check("the CSV report has a row per certificate", rows == 1 + 2 * N + 1, rows)
+                  all(e == [(soon_fp, "ca", 9)] or e == [(soon_fp, "ca", 10)] for e in exp),
+                  exp[:2])
+            check("the CSV report has a row per certificate",
+                  open(report[:-5] + ".csv").read().count("\n") == 1 + 2 * N + 1)
 
-        # ---- one agent down, a new policy ----
+        # ---- one agent down in the middle, a new policy ----
         down = fleet[7]
         down.stop()
         fl.inventory(inv, fleet, secagent_ca_bundle=bundle2, secagent_accept_all=False,
@@ -272,20 +342,22 @@ def main():
         r = fl.playbook(tmp, "push-policy.yml", inv)
         outputs.append(r)
         others = [n for n in names if n != down.name]
-        failed = r.hosts(failures=lambda c: c > 0) + r.hosts(unreachable=lambda c: c > 0)
-        check("with %s stopped: it is reported failed (%s)" % (
-              down.name, "; ".join(r.messages(down.name))[:200]),
-              r.rc != 0 and failed == [down.name], r.why())
+        msg = " ".join(str(x.get("msg")) for x in results(r, down.name))
+        check("with %s stopped: it is reported unreachable with the reason (%s)" % (
+              down.name, msg[:160]),
+              r.rc != 0 and r.hosts(unreachable=lambda c: c > 0) == [down.name] and
+              "127.0.0.1:%d" % down.ssh in msg and "refused" in msg.lower(), r.why())
         check("... and the other %d are done (%.1f s)" % (N - 1, r.secs),
               r.hosts(failures=0, unreachable=0, changed=1) == others, r.why())
         bad = [a.name for a in fleet if a is not down and
                fl.snmp_policy(a) != ({root_fp}, False, USER2)]
         check("the other %d hold the new policy (over SNMP)" % (N - 1), not bad, bad)
-        r = fl.playbook(tmp, "collect-report.yml", inv, extra=["-e", "secagent_report_file=" + report])
+        r = fl.playbook(tmp, "collect-report.yml", inv,
+                        extra=["-e", "secagent_report_file=" + report])
         outputs.append(r)
         devs = {d["host"]: d for d in json.load(open(report))["devices"]}
-        check("the report lists the stopped agent with an error, the others read",
-              "error" in devs.get(down.name, {}) and
+        check("the report lists the stopped agent with the reason, the others read",
+              "refused" in devs.get(down.name, {}).get("error", "").lower() and
               all("error" not in devs[n] for n in others) and len(devs) == N, r.why())
 
         # ---- a device whose running another session holds ----
@@ -307,8 +379,53 @@ def main():
               policy_of(fleet[4])[:3] == ({root_fp, soon_fp}, True, USER),
               (policy_of(a3), policy_of(fleet[4])))
 
+        # ---- the confirming step cannot be reached ----
+        a5 = fleet[5]
+        proxy = CutProxy(a5.ssh, os.path.join(a5.dir, "confirmed-commit.xml"))
+        inv_cut = fl.inventory(os.path.join(tmp, "inventory-cut.yml"), fleet,
+                               ports={a5.name: proxy.listen}, secagent_ca_bundle=bundle,
+                               secagent_accept_all=True, secagent_http_username=USER,
+                               secagent_http_password=PASS)
+        r = fl.playbook(tmp, "push-policy.yml", inv_cut, extra=["--limit", "agent05,agent06"])
+        outputs.append(r)
+        msgs = " ".join(r.messages("agent05"))
+        check("the session breaks off after the confirmed commit: the task fails and says "
+              "the device rolls back by itself (%s)" % msgs[:200],
+              proxy.cuts == 1 and r.hosts(failures=lambda c: c > 0) == ["agent05"] and
+              "confirmed commit" in msgs and "rolls back" in msgs, r.why())
+        end = time.time() + 10
+        while time.time() < end and os.path.exists(proxy.marker):
+            time.sleep(0.1)
+        check("... and it does: agent05 keeps its previous policy, no rollback point left",
+              policy_of(a5)[:3] == ({root_fp}, False, USER2) and
+              not os.path.exists(proxy.marker) and
+              "confirmed commit rolled back" in a5.logtail(20000),
+              (policy_of(a5), a5.logtail(600)))
+        check("... while agent06 takes the policy",
+              policy_of(fleet[6])[:3] == ({root_fp, soon_fp}, True, USER), policy_of(fleet[6]))
+
+        # ---- one certificate: accept, reject, remove ----
+        steps = [("accepted", True, "server"), ("accepted", False, "server"),
+                 ("rejected", True, "server (rejected)"), ("rejected", False, "server (rejected)"),
+                 ("absent", True, None), ("absent", False, None)]
+        r = fl.playbook(tmp, certificate_play(tmp, "accepted", stranger_fp, True), inv)
+        outputs.append(r)
+        res = (results(r, "agent02") or [{}])[0]
+        check("secagent.trust.certificate --check: would accept agent02's Invalid entry, "
+              "changes nothing", r.rc == 0 and res.get("changed") is True and
+              stranger_fp not in policy_of(a2)[3], res)
+        for state, changed, where in steps:
+            r = fl.playbook(tmp, certificate_play(tmp, state, stranger_fp), inv)
+            outputs.append(r)
+            res = (results(r, "agent02") or [{}])[0]
+            got = (res.get("certificates") or [{}])[0]
+            check("secagent.trust.certificate state=%s: changed=%s, now %s" % (
+                  state, str(changed).lower(), where or "absent"),
+                  r.rc == 0 and res.get("changed") is changed and got.get("after") == where,
+                  (res, r.why()))
+
         leaked = [i for i, o in enumerate(outputs) if any(
-            p in o.out + o.err for p in ("Pw-7", PASS2))]
+            p in o.out + o.err for p in (PASS, "Pw-7", PASS2, "secagent-demo"))]
         check("no run printed a password", not leaked, leaked)
         dead = [a.name for a in fleet if a is not down and not a.alive()]
         check("every agent but the stopped one is alive", not dead, dead)
@@ -319,6 +436,8 @@ def main():
     finally:
         if holder is not None:
             holder.close_session()
+        if proxy is not None:
+            proxy.close()
         fl.stop_fleet(fleet)
         for s in servers:
             s.terminate()

@@ -1,6 +1,7 @@
 """fleet_lib - what the fleet tests (fleet_*.py) and bench/fleet share: many
 secagentd on loopback, each with its own state directory and ports,
-started together; lighttpd with TLS and HTTP digest authentication;
+started together; lighttpd with TLS and HTTP digest authentication; the
+collection secagent.trust built and installed as a user would; and
 ansible-playbook run with a private configuration and JSON output.
 
 Run with /usr/bin/python3 (Debian's ncclient and Ansible live there).
@@ -16,9 +17,12 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from agentlib import BUILD, SRC, NS, Agent, free_port, wait_port, with_factory  # noqa: E402
+from agentlib import (BUILD, SRC, NS, Agent, free_port, make_cert, test_now,  # noqa: E402
+                      wait_port, with_factory)
 
 ANSIBLE_DIR = os.path.join(SRC, "contrib", "ansible")
+COLLECTION_DIR = os.path.join(ANSIBLE_DIR, "collections", "ansible_collections", "secagent",
+                              "trust")
 REALM = "secagent"
 
 
@@ -126,15 +130,18 @@ def stop_fleet(fleet):
                 a.proc.wait()
 
 
-def inventory(path, fleet, **policy):
-    """An Ansible inventory of the fleet (JSON is YAML), the policy as group vars."""
-    hosts = {a.name: {"ansible_host": "127.0.0.1", "ansible_port": a.ssh} for a in fleet}
+def inventory(path, fleet, ports=None, **policy):
+    """An Ansible inventory of the fleet (JSON is YAML) as contrib/ansible's
+    example sets it, the policy as group vars; ports: {name: port} that
+    differ from the agents' own."""
+    ports = ports or {}
+    hosts = {a.name: {"ansible_host": "127.0.0.1", "ansible_port": ports.get(a.name, a.ssh)}
+             for a in fleet}
     group_vars = {
-        "ansible_connection": "ansible.netcommon.netconf",
-        "ansible_network_os": "ansible.netcommon.default",
-        "ansible_python_interpreter": "/usr/bin/python3",
+        "ansible_connection": "local",
         "ansible_user": "admin",
         "ansible_password": "secagent-demo",
+        "ansible_host_key_checking": False,
     }
     group_vars.update(policy)
     with open(path, "w") as f:
@@ -143,22 +150,45 @@ def inventory(path, fleet, **policy):
     return path
 
 
-def ansible_env(tmp, forks=20):
-    """The environment of ansible-playbook: its own configuration and directories."""
+def build_collection(tmp):
+    """secagent.trust built with ansible-galaxy collection build and installed
+    with ansible-galaxy collection install into tmp/collections, as a user
+    would: (the install path, None) or (None, why)."""
+    out = os.path.join(tmp, "collection-build")
+    path = os.path.join(tmp, "collections")
+    env = dict(os.environ, ANSIBLE_HOME=os.path.join(tmp, "ansible-home"),
+               PATH="/usr/bin:/bin:" + os.environ.get("PATH", ""))
+    r = subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", out,
+                        COLLECTION_DIR], capture_output=True, text=True, timeout=300, env=env)
+    tars = [f for f in os.listdir(out) if f.endswith(".tar.gz")] if os.path.isdir(out) else []
+    if r.returncode != 0 or len(tars) != 1:
+        return None, "build: %s" % (r.stderr or r.stdout)[-600:]
+    r = subprocess.run(["ansible-galaxy", "collection", "install", "-p", path,
+                        os.path.join(out, tars[0])], capture_output=True, text=True,
+                       timeout=300, env=env)
+    if r.returncode != 0 or not os.path.isdir(os.path.join(path, "ansible_collections",
+                                                           "secagent", "trust")):
+        return None, "install: %s" % (r.stderr or r.stdout)[-600:]
+    return path, None
+
+
+def ansible_env(tmp, forks=20, collections=None):
+    """The environment of ansible-playbook: its own configuration and
+    directories; collections: where secagent.trust is installed (default
+    tmp/collections, as build_collection puts it)."""
     home = os.path.join(tmp, "ansible-home")
     os.makedirs(home, exist_ok=True)
     cfg = os.path.join(tmp, "ansible.cfg")
     with open(cfg, "w") as f:
         f.write("[defaults]\nforks = %d\nhost_key_checking = False\n"
                 "retry_files_enabled = False\ngathering = explicit\n"
-                "interpreter_python = /usr/bin/python3\n"
-                "[persistent_connection]\nconnect_timeout = 120\ncommand_timeout = 60\n" % forks)
+                "interpreter_python = /usr/bin/python3\ncollections_path = %s\n"
+                % (forks, collections or os.path.join(tmp, "collections")))
     env = dict(os.environ)
     env.update({
         "ANSIBLE_CONFIG": cfg,
         "ANSIBLE_HOME": home,
         "ANSIBLE_LOCAL_TEMP": os.path.join(home, "tmp"),
-        "ANSIBLE_PERSISTENT_CONTROL_PATH_DIR": os.path.join(home, "pc"),
         "ANSIBLE_HOST_KEY_CHECKING": "False",
         "ANSIBLE_RETRY_FILES_ENABLED": "False",
         "ANSIBLE_STDOUT_CALLBACK": "ansible.posix.json",
@@ -206,9 +236,9 @@ class Run:
 
 
 def playbook(tmp, name, inv, forks=20, extra=(), timeout=600):
-    """Runs contrib/ansible/NAME against inv."""
+    """Runs NAME (contrib/ansible/NAME unless a path) against inv."""
     cmd = ["ansible-playbook", "-i", inv, "--forks", str(forks),
-           os.path.join(ANSIBLE_DIR, name)] + list(extra)
+           name if os.path.isabs(name) else os.path.join(ANSIBLE_DIR, name)] + list(extra)
     t0 = time.time()
     p = subprocess.run(cmd, env=ansible_env(tmp, forks), capture_output=True, text=True,
                        timeout=timeout, cwd=tmp)
@@ -275,13 +305,37 @@ def lighttpd(tmp, name, port, cert, key, root, userfile, extra=""):
                 'mimetype.assign = (".xml" => "application/xml")\n'
                 'auth.backend = "htdigest"\nauth.backend.htdigest.userfile = "%s"\n'
                 'auth.require = ("/" => ("method" => "digest", "realm" => "%s", '
-                '"require" => "valid-user"))\n%s'
+                '"require" => "valid-user"))\n'
+                # a file rewritten with another size is served whole at once
+                'server.stat-cache-engine = "disable"\n%s'
                 % (root, port, tmp, name, tmp, name, cert, key, userfile, REALM, extra))
     p = subprocess.Popen(["lighttpd", "-D", "-f", conf], stderr=subprocess.DEVNULL)
     if not wait_port(port):
         p.terminate()
         raise RuntimeError("lighttpd %s did not listen" % name)
     return p
+
+
+def make_dated_ca(tmp, name, days_from, days_to):
+    """A self-signed CA certificate valid from now + days_from to now +
+    days_to on the tests' clock (days_to < 0: expired), made by
+    tests/certlib.py: (pem path, fingerprint)."""
+    now = test_now()
+    pem, _, fp = make_cert(tmp, name, ca=True, not_before=now + days_from * 86400,
+                           not_after=now + days_to * 86400)
+    return pem, fp
+
+
+def factory_bundle(tmp):
+    """The factory bundle of the fleet tests, made relative to now: one valid
+    root and one that expired 30 days ago.  ((valid pem, fp), (expired pem,
+    fp), bundle path)."""
+    valid = make_dated_ca(tmp, "factory-valid", -1, 3650)
+    expired = make_dated_ca(tmp, "factory-expired", -400, -30)
+    path = os.path.join(tmp, "factory.pem")
+    with open(path, "w") as f:
+        f.write(open(valid[0]).read() + open(expired[0]).read())
+    return valid, expired, path
 
 
 def have_lighttpd():

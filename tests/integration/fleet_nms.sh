@@ -105,7 +105,7 @@ print("uuids %d %d %d" % (len(uuids), len(set(uuids)), len(bad)))
 t = d["templates"][0]
 for i in t.get("items", []):
     if i["type"] == "SNMP_AGENT":
-        print("get", i["snmp_oid"])
+        print("gets" if i.get("value_type") == "CHAR" else "get", i["snmp_oid"])
 for r in t["discovery_rules"]:
     cols = re.findall(r",([0-9.]+)", r["snmp_oid"])
     for c in cols:
@@ -122,6 +122,8 @@ while read -r kind a b; do
 	case "$kind" in
 	get)
 		snmpget "${V2[@]}" -On "$AGENT" ".$a" 2>&1 | grep -q "^.$a = INTEGER" || zbad+=("get $a") ;;
+	gets)
+		snmpget "${V2[@]}" -On "$AGENT" ".$a" 2>&1 | grep -Eq "^.$a = (STRING|\"\")" || zbad+=("get $a") ;;
 	walk)
 		snmpwalk "${V2[@]}" -On "$AGENT" ".$a" 2>&1 |
 			grep -Eq "^\.$a(\.[0-9]+){32} = " || zbad+=("walk $a") ;;
@@ -131,8 +133,8 @@ while read -r kind a b; do
 		snmpget "${V2[@]}" -On "$AGENT" ".$oid" 2>&1 | grep -q "^\.$oid = INTEGER" ||
 			zbad+=("prototype $b") ;;
 	esac
-done < <(grep -E '^(get|walk|proto) ' "$T/zbx")
-n=$(grep -cE '^(get|walk|proto) ' "$T/zbx")
+done < <(grep -E '^(gets?|walk|proto) ' "$T/zbx")
+n=$(grep -cE '^(gets?|walk|proto) ' "$T/zbx")
 [ "$n" -ge 9 ] && [ ${#zbad[@]} -eq 0 ] &&
 	ok "every OID of the Zabbix template answers: $n discovery walks, prototypes and scalars" ||
 	not_ok "Zabbix template OIDs: ${zbad[*]:-only $n}"

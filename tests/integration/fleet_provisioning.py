@@ -56,6 +56,122 @@ def held(a):
     return set(FP.findall(x)), "<accept-all-certificates>true<" in x
 
 
+V3 = ["-v3", "-l", "authPriv", "-u", "admin", "-a", "SHA-256", "-A", "secagent-demo",
+      "-x", "AES", "-X", "secagent-demo"]
+
+
+def rollout(*args):
+    """contrib/provisioning-server/rollout.sh ARGS: (rc, stdout lines, stderr)."""
+    r = subprocess.run(["sh", os.path.join(CONTRIB, "rollout.sh")] + list(args),
+                       capture_output=True, text=True, timeout=300)
+    return r.returncode, r.stdout.splitlines(), r.stderr
+
+
+def report(targets, want=None):
+    """rollout.sh report: (rc, {id: (version, result, error)}, summary)."""
+    rc, lines, err = rollout("report", targets, *(["-w", want] if want else []), "--",
+                             "-v2c", "-c", "public")
+    rows = {}
+    for line in lines:
+        if not line.startswith("#"):
+            f = line.split(" ", 4)
+            rows[f[0]] = (f[1], f[2], f[4] if len(f) > 4 else "")
+    summary = [x for x in lines if x.startswith("#")]
+    return rc, rows, (summary[0] if summary else err)
+
+
+def wait_versions(targets, want, n_behind, secs=90):
+    """Polls the report until n_behind devices are not at want (bounded)."""
+    end = time.time() + secs
+    while True:
+        rc, rows, summary = report(targets, want)
+        if len(rows) == n_behind or time.time() > end:
+            return rc, rows, summary
+        time.sleep(1)
+
+
+def waves(tmp, pdir, fleet, ids):
+    """The rollout in waves of docs/fleet.md."""
+    targets = os.path.join(tmp, "targets.txt")
+    with open(targets, "w") as f:
+        f.write("# id snmp-agent\n" + "".join("%s udp:127.0.0.1:%d\n" % (d, a.snmp)
+                                              for a, d in zip(fleet, ids)))
+    devices = os.path.join(tmp, "devices.txt")
+    templates = {}
+    for v in ("2026-03.a", "2026-03.b"):
+        templates[v] = os.path.join(tmp, "template-%s.xml" % v)
+        with open(templates[v], "w") as f:
+            f.write(open(os.path.join(CONTRIB, "template.xml")).read().replace(
+                'name="Security.global.PolicyVersion" value="2026-03.a"',
+                'name="Security.global.PolicyVersion" value="%s"' % v))
+    make = ["sh", os.path.join(CONTRIB, "make-devices.sh")]
+
+    # version a to everyone
+    r = subprocess.run(make + [devices, templates["2026-03.a"], pdir], capture_output=True,
+                       text=True, timeout=60)
+    rc, lines, err = rollout("trigger", targets, "--", *V3)
+    check("rollout.sh trigger: secProvisionNow set on all %d over SNMPv3" % len(ids),
+          rc == 0 and len(lines) == len(ids) and all(x.endswith(" ok") for x in lines),
+          "%s %s %s" % (r.stderr, lines[:3], err))
+    rc, rows, summary = wait_versions(targets, "2026-03.a", 0)
+    check("rollout.sh report -w 2026-03.a: all applied it (%s)" % summary,
+          rc == 0 and not rows and "%d at 2026-03.a" % len(ids) in summary, (rows, summary))
+
+    # version b: a 25 % wave first
+    rc, wave, err = rollout("wave", targets, "25", "march")
+    rc2, wave_all, _ = rollout("wave", targets, "100", "march")
+    check("rollout.sh wave 25: a quarter of the devices, the start of the 100 %% order (%s)"
+          % " ".join(wave), rc == 0 and len(wave) == (len(ids) + 3) // 4 and
+          wave == wave_all[:len(wave)] and sorted(wave_all) == sorted(ids), (wave, err))
+    wave_file = os.path.join(tmp, "wave1.txt")
+    with open(wave_file, "w") as f:
+        f.write("\n".join(wave) + "\n")
+    r = subprocess.run(make + ["--only", wave_file, devices, templates["2026-03.b"], pdir],
+                       capture_output=True, text=True, timeout=60)
+    check("make-devices.sh --only: the wave's files only (%s)" % r.stdout.strip(),
+          r.returncode == 0 and "%d files written" % len(wave) in r.stdout, r.stderr)
+    rc, lines, err = rollout("trigger", targets, wave_file, "--", *V3)
+    check("rollout.sh trigger of the wave only", rc == 0 and
+          sorted(x.split()[0] for x in lines) == sorted(wave), (lines, err))
+    rest = sorted(set(ids) - set(wave))
+    rc, rows, summary = wait_versions(targets, "2026-03.b", len(rest))
+    check("the report lists the %d devices behind, the wave at 2026-03.b (%s)"
+          % (len(rest), summary), rc == 1 and sorted(rows) == rest and
+          all(v == ("2026-03.a", "success", "-") for v in rows.values()) and
+          "%d at 2026-03.b" % len(wave) in summary, (rows, summary))
+    a = fleet[ids.index(wave[0])]
+    with a.connect() as m:
+        x = m.get(filter=("subtree", fl.sec("<provisioning><policy-version/></provisioning>"))
+                  ).data_xml
+    rc, out, err = a.ctl("get", "policy-version")
+    check("the version over NETCONF and secagentctl too",
+          "<policy-version>2026-03.b</policy-version>" in x and out.strip() == "2026-03.b",
+          x + out + err)
+
+    # the rest, one of them with a broken file, one device unreachable
+    broken = rest[0]
+    r = subprocess.run(make + [devices, templates["2026-03.b"], pdir], capture_output=True,
+                       text=True, timeout=60)
+    with open(os.path.join(pdir, "www", broken + ".xml"), "w") as f:
+        f.write('<provisioning version="1.1" productID="e2"><nvm>'
+                '<param name="Security.global.PolicyVersion" value="2026-03.b"/>')
+    rc, lines, err = rollout("trigger", targets, "--", *V3)
+    with open(targets, "a") as f:
+        f.write("gone udp:127.0.0.1:%d\n" % fl.free_ports(1, fl.socket.SOCK_DGRAM)[0])
+    rc, rows, summary = wait_versions(targets, "2026-03.b", 2)
+    check("after the last wave only the broken one and the unreachable one are behind "
+          "(%s)" % summary, rc == 1 and sorted(rows) == sorted([broken, "gone"]) and
+          "1 unreachable" in summary, (rows, summary))
+    v, result, error = rows.get(broken, ("", "", ""))
+    check("the broken one failed with the reason and kept its version",
+          v == "2026-03.a" and result == "failed" and "malformed" in error, rows.get(broken))
+    check("the unreachable one is listed as such", rows.get("gone", ("",))[1] == "unreachable",
+          rows.get("gone"))
+    rc, lines, err = rollout("trigger", targets, "--", *V3)
+    check("rollout.sh trigger says which device it could not reach, exit 1",
+          rc == 1 and [x.split()[0] for x in lines if " failed: " in x] == ["gone"], lines)
+
+
 def main():
     if not os.path.exists(os.path.join(BUILD, "secagentd")):
         skip("fleet provisioning", "secagentd is not built")
@@ -74,7 +190,7 @@ def main():
         ids = [None] + ["0200005e%04x" % i for i in range(1, N)]
         t0 = time.time()
         fleet = fl.start_fleet(tmp, N, lambda i: ["--factory-bundle", root] +
-                               (["--device-id", ids[i]] if ids[i] else []))
+                               (["--device-id", ids[i]] if ids[i] else []), snmp=True)
         ok("%d agents listen (%.1f s)" % (N, time.time() - t0))
         m = None
         for _ in range(50):
@@ -163,6 +279,8 @@ def main():
             r'"GET /%s\.xml HTTP/[0-9.]+" 200 \d+ user=%s "secagent/[^ "]+ %s"' % (d, d, d), log)]
         check("the server saw each device fetch its own file, its id in the User-Agent",
               not miss, "missing %s; log: %s" % (miss[:3], log[-400:]))
+
+        waves(tmp, pdir, fleet, ids)
 
         # a device pointed at another's file: its credentials do not open it
         a = fleet[1]

@@ -2,8 +2,9 @@
 """The provisioning client inside secagentd: provision-now over NETCONF and
 secagentctl (through the daemon), the provisioning state in <get>, an
 unknown server certificate announced with invalid-certificate-received,
-accept taking effect on the next fetch, and the NETCONF lock holding off
-everyone but its holder."""
+accept taking effect on the next fetch, the NETCONF lock holding off
+everyone but its holder, and the policy version a file carries (state in
+<get> and secagentctl, not a configuration change, refused by set)."""
 import hashlib
 import os
 import shutil
@@ -31,20 +32,24 @@ def lighttpd(tmp, name, port, cert, key, root):
                 'ssl.privkey = "%s"\nmimetype.assign = (".xml" => "application/xml")\n'
                 'auth.backend = "htdigest"\nauth.backend.htdigest.userfile = "%s/htdigest"\n'
                 'auth.require = ("/" => ("method" => "digest", "realm" => "%s", '
-                '"require" => "valid-user"))\n' % (root, port, tmp, name, cert, key, tmp, REALM))
+                '"require" => "valid-user"))\n'
+                # a file rewritten with another size is served whole at once
+                'server.stat-cache-engine = "disable"\n' % (root, port, tmp, name, cert, key, tmp, REALM))
     p = subprocess.Popen(["lighttpd", "-D", "-f", conf], stderr=subprocess.DEVNULL)
     wait_port(port)
     return p
 
 
-def prov_file(root, accept_all):
+def prov_file(root, accept_all, version=None):
     """The device's file: the same credentials, accept-all as given."""
     with open(os.path.join(root, "e2.xml"), "w") as f:
         f.write('<provisioning version="1.1" productID="e2"><nvm>'
                 '<param name="Security.global.HTTPAuthUsername" value="%s"/>'
                 '<param name="SystemSettings.global.Security_Certificates_AcceptAllCertificates" value="%d"/>'
-                '<param name="SomeOther.global.Thing" value="x"/>'
-                '</nvm></provisioning>' % (USER, accept_all))
+                '<param name="SomeOther.global.Thing" value="x"/>%s'
+                '</nvm></provisioning>' % (USER, accept_all, "" if version is None else
+                                           '<param name="Security.global.PolicyVersion" '
+                                           'value="%s"/>' % version))
 
 
 def state(m):
@@ -125,6 +130,45 @@ def main():
         m2.dispatch(to_ele('<provision-now xmlns="%s"/>' % NS))
         ok("the holder of the lock provisions")
         m2.unlock(target="running")
+
+        # the policy version: state, kept, not a configuration change
+        while m.take_notification(block=False) is not None:
+            pass
+        prov_file(root, 1, "2026-03.b")
+        m.dispatch(to_ele('<provision-now xmlns="%s"/>' % NS))
+        st = state(m)
+        rc, out, err = a.ctl("get", "policy-version")
+        check("a file's policy version shows in <get> and secagentctl get policy-version",
+              "<policy-version>2026-03.b</policy-version>" in st and rc == 0 and
+              out.strip() == "2026-03.b", st + out + err)
+        cfg = m.get_config(source="running", filter=("subtree", SEC % "<provisioning/>")).data_xml
+        check("... and not in get-config (it is state)", "policy-version" not in cfg, cfg)
+        edits = []
+        end = time.time() + 5
+        while time.time() < end:
+            x = m.take_notification(block=True, timeout=1)
+            if x is None:
+                break
+            if "netconf-config-change" in x.notification_xml:
+                edits.append(x.notification_xml)
+        check("the file's change is announced without the version (not configuration)",
+              edits and any("accept-all-certificates" in e for e in edits) and
+              not any("policy-version" in e for e in edits), edits)
+        rc, out, err = a.ctl("set", "policy-version", "v9")
+        check("secagentctl set policy-version is refused", rc != 0 and "read-only" in err, out + err)
+        try:
+            m.edit_config(target="running", config=config(SEC % (
+                "<provisioning><policy-version>v9</policy-version></provisioning>")))
+            not_ok("an edit of policy-version is refused", "accepted")
+        except RPCError as e:
+            ok("an edit of policy-version is refused (%s)" % e.tag)
+        prov_file(root, 1)
+        m.dispatch(to_ele('<provision-now xmlns="%s"/>' % NS))
+        a.stop()
+        a.start()
+        rc, out, err = a.ctl("get", "policy-version")
+        check("a file without a version keeps it, across a restart", out.strip() == "2026-03.b",
+              out + err)
     finally:
         check("the daemon is alive", a.alive(), a.logtail())
         a.cleanup()

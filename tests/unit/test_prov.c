@@ -18,6 +18,7 @@
 #define P_ACCEPT "SystemSettings.global.Security_Certificates_AcceptAllCertificates"
 #define P_USER "Security.global.HTTPAuthUsername"
 #define P_PASS "Security.global.HTTPAuthPassword"
+#define P_VERSION "Security.global.PolicyVersion"
 
 static struct sa_store *st;
 static char *dir;
@@ -420,6 +421,71 @@ test_device_id(void)
 	    "the default device id needs 13 bytes");
 }
 
+/* The policy version: set by a file, kept by one without it, durable. */
+static void
+test_policy_version(const char *path, const struct sa_store_opts *opts)
+{
+	static const char *const why[] = { "no spaces", "at most 64",
+	    "printable ASCII" };
+	struct sa_prov_summary sum;
+	char err[512] = "", *xml = NULL, long_v[80], xmlbuf[512];
+	const char *bad[3];
+	uint64_t gen;
+	size_t i;
+	int r;
+
+	r = apply_str(HEAD "<nvm><param name=\"" P_VERSION "\" value=\"2026-03.a\"/>"
+	    "<param name=\"" P_ACCEPT "\" value=\"1\"/></nvm>" TAIL, &sum, err,
+	    sizeof(err));
+	t_ok(r == 0 && is(SA_SET_POLICY_VERSION, "2026-03.a") && sum.params == 2,
+	    "a file's " P_VERSION " is the policy version%s%s", r ? ": " : "",
+	    r ? err : "");
+	r = apply_str(HEAD "<nvm><param name=\"" P_ACCEPT "\" value=\"0\"/></nvm>"
+	    TAIL, &sum, err, sizeof(err));
+	t_ok(r == 0 && is(SA_SET_POLICY_VERSION, "2026-03.a") &&
+	    is(SA_SET_ACCEPT_ALL, "false"),
+	    "a file without the parameter leaves the version as it is");
+	memset(long_v, 'v', 65);
+	long_v[65] = '\0';
+	bad[0] = "v 2";
+	bad[1] = long_v;
+	bad[2] = "caf\xc3\xa9";
+	for (i = 0; i < 3; i++) {
+		snprintf(xmlbuf, sizeof(xmlbuf), HEAD "<nvm><param name=\""
+		    P_ACCEPT "\" value=\"1\"/><param name=\"" P_VERSION
+		    "\" value=\"%s\"/></nvm>" TAIL, bad[i]);
+		gen = sa_store_generation(st);
+		r = apply_str(xmlbuf, &sum, err, sizeof(err));
+		t_ok(r != 0 && strstr(err, why[i]) != NULL &&
+		    sa_store_generation(st) == gen &&
+		    is(SA_SET_POLICY_VERSION, "2026-03.a") &&
+		    is(SA_SET_ACCEPT_ALL, "false"),
+		    "a bad version refuses the whole file: %s", err);
+	}
+	r = apply_str(HEAD "<param name=\"" P_VERSION "\" value=\"3\"/>"
+	    "<param name=\"" P_VERSION "\" value=\"4\"/>" TAIL, &sum, err,
+	    sizeof(err));
+	t_ok(r != 0 && strstr(err, "twice") != NULL &&
+	    is(SA_SET_POLICY_VERSION, "2026-03.a"),
+	    "a version given twice refuses the file: %s", err);
+	t_ok(sa_prov_export(st, &xml) == 0 && xml != NULL &&
+	    strstr(xml, P_VERSION) == NULL,
+	    "export: the version is the device's state, not a setting to copy");
+	free(xml);
+	sa_store_free(st);
+	st = NULL;
+	err[0] = '\0';
+	t_ok(sa_store_open(path, opts, &st, err, sizeof(err)) == 0 &&
+	    is(SA_SET_POLICY_VERSION, "2026-03.a"),
+	    "the version is kept across a restart%s", err);
+	if (st == NULL)
+		return;
+	r = apply_str(HEAD "<param name=\"" P_VERSION "\" value=\"\"/>" TAIL,
+	    &sum, err, sizeof(err));
+	t_ok(r == 0 && is(SA_SET_POLICY_VERSION, ""),
+	    "an empty version clears it");
+}
+
 int
 main(void)
 {
@@ -443,6 +509,7 @@ main(void)
 	test_export();
 	test_contrib_example();
 	test_device_id();
+	test_policy_version(path, &opts);
 	sa_store_free(st);
 	t_rmrf(dir);
 	free(dir);

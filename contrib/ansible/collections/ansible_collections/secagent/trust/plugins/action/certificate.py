@@ -1,0 +1,13 @@
+# -*- coding: utf-8 -*-
+"""The action plugin of secagent.trust.certificate (plugin_utils/action.py)."""
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.secagent.trust.plugins.module_utils import certificate
+from ansible_collections.secagent.trust.plugins.plugin_utils.action import SecagentAction
+
+
+class ActionModule(SecagentAction):
+    MODULE = certificate
+    FILE_OPTIONS = ("path",)
