@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
+#include "sa_text.h"
 #include "sa_txn_int.h"
 
 struct sa_txn *
@@ -351,7 +352,8 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
 	t->internal = 1;	/* what a peer sent is state, not configuration */
 	op = &t->ops[t->nops - 1];
 	op->reason = reason;
-	if (peer != NULL && (op->peer = strdup(peer)) == NULL)
+	/* the peer may come from outside too (a redirect's Location) */
+	if (peer != NULL && (op->peer = sa_text_escape_str(peer)) == NULL)
 		return SA_ERR_NOMEM;
 	return 0;
 }
