@@ -223,10 +223,10 @@ sa_cert_parse(const unsigned char *buf, size_t len, struct sa_parsed_set *out,
 	else if (buf[0] != 0x30)
 		r = sa_fail(err, errlen, SA_ERR_INVALID,
 		    "not a certificate: neither PEM nor DER");
-	else if ((why = describe_foreign_der(buf, len)) != NULL)
+	/* a whole certificate is no key; OpenSSL's key decoders are slow */
+	else if ((r = add_der(out, buf, len, err, errlen, 0)) != 0 &&
+	    (why = describe_foreign_der(buf, len)) != NULL)
 		r = sa_fail(err, errlen, SA_ERR_INVALID, "%s", why);
-	else
-		r = add_der(out, buf, len, err, errlen, 0);
 	ERR_clear_error();
 	if (r != 0)
 		sa_parsed_set_clear(out);
