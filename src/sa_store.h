@@ -144,7 +144,18 @@ struct sa_store_opts {
 	/* Reports what was skipped while loading (foreign files, bad records). */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* The most entries of the Invalid list; 0: SA_INVALID_MAX_DEFAULT. */
+	size_t invalid_max;
 };
+
+/*
+ * The Invalid list is capped: a transaction that adds to it and would
+ * leave more than invalid_max entries there also removes the oldest by
+ * last-seen (then first-seen, then fingerprint), in the same durable
+ * commit, those it writes itself last.  Each such removal is an eviction
+ * (a change event SA_EV_REMOVED with SA_CAUSE_EVICT).
+ */
+#define SA_INVALID_MAX_DEFAULT 1000
 
 /*
  * Opens (creating when missing) the state directory dir and loads it.
@@ -162,6 +173,10 @@ time_t sa_store_now(const struct sa_store *st);
 const char *sa_store_dir(const struct sa_store *st);
 /* Counts every commit; a front end's cache is fresh while it is unchanged. */
 uint64_t sa_store_generation(struct sa_store *st);
+/* Changes the cap of the Invalid list (0: the default) from the next commit. */
+void sa_store_set_invalid_max(struct sa_store *st, size_t max);
+/* Invalid entries evicted by the cap since the store was opened. */
+uint64_t sa_store_invalid_evictions(struct sa_store *st);
 
 void sa_store_rdlock(struct sa_store *st);
 void sa_store_unlock(struct sa_store *st);
@@ -327,6 +342,7 @@ enum sa_cause {
 	SA_CAUSE_RESTORE,
 	SA_CAUSE_SWEEP,
 	SA_CAUSE_TLS,		/* a TLS peer presented it */
+	SA_CAUSE_EVICT,		/* the Invalid list was full (invalid_max) */
 };
 
 /* One change; every pointer is borrowed for the duration of the callback. */

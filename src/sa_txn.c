@@ -596,6 +596,7 @@ sa_txn_commit(struct sa_txn *t, char *err, size_t errlen)
 	apply(t);
 	st->seq = seq;
 	st->generation++;
+	st->invalid_evictions += t->evicted;
 	pthread_rwlock_unlock(&st->rw);
 	t->committed = 1;
 	update_capath(t);
