@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../../src/sa_store.h"
 #include "config.h"
 
 #define MAX_TOKENS 16
@@ -26,6 +27,7 @@ sa_config_new(void)
 	c->idle_timeout = 3600;
 	c->max_sessions = 128;
 	c->sweep_interval = 3600;
+	c->invalid_max = SA_INVALID_MAX_DEFAULT;
 	return c;
 }
 
@@ -358,6 +360,7 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 		{ "idle-timeout", offsetof(struct sa_config, idle_timeout), 0, 86400 * 7 },
 		{ "max-sessions", offsetof(struct sa_config, max_sessions), 1, 4096 },
 		{ "sweep-interval", offsetof(struct sa_config, sweep_interval), 1, 86400 },
+		{ "invalid-max", offsetof(struct sa_config, invalid_max), 1, 1000000 },
 	};
 	size_t i;
 

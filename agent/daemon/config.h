@@ -89,6 +89,7 @@ struct sa_config {
 	size_t ntraps;
 	/* the device */
 	int sweep_interval;	/* seconds between expiry sweeps */
+	int invalid_max;	/* entries of the Invalid list (sa_store_opts) */
 	char *device_id;	/* its name to the provisioning server, NULL: the MAC */
 };
 

@@ -216,6 +216,7 @@ reload(struct sa_daemon *d, const struct options *o)
 	d->cfg = c;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	sa_log_set_level(c->log_level);
+	sa_store_set_invalid_max(d->st, (size_t)c->invalid_max);
 	sa_prov_reload(d);
 	sa_netconf_reload(d);
 	sa_snmp_reload(d);
@@ -281,6 +282,7 @@ main(int argc, char **argv)
 
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.factory_bundle = d.cfg->factory_bundle;
+	sopts.invalid_max = (size_t)d.cfg->invalid_max;
 	sopts.warn = store_warn;
 	if (sa_store_open(d.cfg->state_dir, &sopts, &d.st, err, sizeof(err)) != 0) {
 		sa_error("%s", err);

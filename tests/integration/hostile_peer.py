@@ -60,16 +60,6 @@ def hostile_cert(tmp, name):
     return pem, key, hashlib.sha256(der).hexdigest()
 
 
-def s_server(tmp, pem, key):
-    """openssl s_server -WWW on a free port: it serves the files of tmp."""
-    port = free_port()
-    p = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-cert", pem,
-                          "-key", key, "-quiet", "-WWW"], cwd=tmp, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    wait_port(port)
-    return p, port
-
-
 class Redirect(http.server.BaseHTTPRequestHandler):
     target = None
 
