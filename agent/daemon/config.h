@@ -78,6 +78,8 @@ struct sa_config {
 	int hello_timeout;
 	int idle_timeout;
 	int max_sessions;
+	int max_message_size;	/* bytes of one NETCONF message, framing included */
+	int max_unauth_per_source;	/* SSH/TLS handshakes of one address; 0: any */
 	/* SNMP */
 	char *snmp_listen;	/* transport, NULL = none */
 	char *agentx;		/* master address, NULL = embedded agent */

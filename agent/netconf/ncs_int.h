@@ -9,10 +9,14 @@
  *   ncs_accept.c   the acceptors of SSH and TLS, and finding a session's fd
  *   ncs_unix.c     our own UNIX-socket listener
  *   ncs_auth.c     listeners, host key, passwords, keys, certificates
+ *   compat_libnetconf2.c  the message size and per-address handshake
+ *                  limits libnetconf2 has no setting for
  *
  * Locks, always taken in this order: a connection's mtx, d->cfg_lock,
  * srv.lock.  srv.lock is never held while calling libnetconf2 or a
- * callback of the dispatcher.
+ * callback of the dispatcher.  compat_libnetconf2.c has one leaf lock of
+ * its own (the handshakes per address), taken inside libnetconf2's
+ * accept().
  */
 #ifndef SA_NCS_INT_H
 #define SA_NCS_INT_H
@@ -21,6 +25,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "compat_libnetconf2.h"
 #include "ncs.h"
 
 #define NCS_BUCKETS 64			/* registry and connection hashes */
@@ -113,6 +118,8 @@ struct ncs_server {
 	uint64_t next_conn_id;
 	struct ncs_conn *q_head, **q_tail;
 	int max_sessions, idle_timeout;
+	size_t max_message;		/* max-message-size */
+	int max_unauth;			/* max-unauthenticated-per-source */
 	struct ncs_stats stats;
 	/* threads */
 	pthread_t event_thread, workers[NCS_WORKERS];
