@@ -57,6 +57,7 @@
 #include <openssl/ssl.h>
 
 #include "compat_libnetconf2.h"
+#include "ncs_int.h"
 
 #define HEAD_MAX 512		/* kept of a message: its message-id */
 #define REPLY_MS 1000		/* to write the rpc-error */
@@ -320,21 +321,12 @@ reply_text(const struct guard *g, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? 0 : (size_t)n;
 }
 
-static int64_t
-ms_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits up to the deadline for fd to take output (or give input). */
 static int
 wait_fd(int fd, short events, int64_t deadline)
 {
 	struct pollfd pfd = { .fd = fd, .events = events };
-	int64_t left = deadline - ms_now();
+	int64_t left = deadline - ncs_monotime_ms();
 
 	return left > 0 && poll(&pfd, 1, (int)left) == 1;
 }
@@ -342,7 +334,7 @@ wait_fd(int fd, short events, int64_t deadline)
 static int
 write_fd(int fd, const char *p, size_t n)
 {
-	int64_t deadline = ms_now() + REPLY_MS;
+	int64_t deadline = ncs_monotime_ms() + REPLY_MS;
 	ssize_t w;
 
 	while (n > 0) {
@@ -361,7 +353,7 @@ write_fd(int fd, const char *p, size_t n)
 static int
 write_tls(SSL *ssl, const char *p, size_t n)
 {
-	int64_t deadline = ms_now() + REPLY_MS;
+	int64_t deadline = ncs_monotime_ms() + REPLY_MS;
 	int w, e;
 
 	for (;;) {
@@ -378,10 +370,10 @@ write_tls(SSL *ssl, const char *p, size_t n)
 static int
 write_ssh(ssh_channel ch, const char *p, size_t n)
 {
-	int64_t deadline = ms_now() + REPLY_MS;
+	int64_t deadline = ncs_monotime_ms() + REPLY_MS;
 	int w;
 
-	while (n > 0 && ms_now() < deadline) {
+	while (n > 0 && ncs_monotime_ms() < deadline) {
 		if ((w = ssh_channel_write(ch, p, (uint32_t)n)) == SSH_ERROR)
 			return -1;
 		p += w;
@@ -407,7 +399,7 @@ raw_read(struct guard *g, void *transport, unsigned char *buf, size_t n,
 	int r, e;
 
 	for (;;) {
-		left = deadline - ms_now();
+		left = deadline - ncs_monotime_ms();
 		switch (g->io) {
 		case NCS_IO_FD:
 			if (left > 0 && !wait_fd(g->fd, POLLIN, deadline))
@@ -464,13 +456,13 @@ static void
 drain(struct guard *g, void *transport)
 {
 	unsigned char buf[16384];
-	int64_t deadline = ms_now() + DRAIN_MS, quiet;
+	int64_t deadline = ncs_monotime_ms() + DRAIN_MS, quiet;
 	size_t budget = g->max < DRAIN_MAX / DRAIN_FACTOR ?
 	    g->max * DRAIN_FACTOR : DRAIN_MAX;
 	int r;
 
 	while (!g->drained_end && budget > 0) {
-		quiet = ms_now() + DRAIN_IDLE_MS;
+		quiet = ncs_monotime_ms() + DRAIN_IDLE_MS;
 		r = raw_read(g, transport, buf, budget < sizeof(buf) ? budget :
 		    sizeof(buf), quiet < deadline ? quiet : deadline);
 		if (r <= 0)
