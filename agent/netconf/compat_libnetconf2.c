@@ -531,7 +531,7 @@ SSL_read(SSL *ssl, void *buf, int num)
 {
 	int (*next)(SSL *, void *, int) = NEXT(next_ssl_read, "SSL_read");
 	struct guard *g = guard;
-	int r;
+	int r = -1;
 
 	if (next == NULL)
 		return -1;
