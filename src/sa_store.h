@@ -284,6 +284,8 @@ int sa_txn_restore_defaults(struct sa_txn *t, char *err, size_t errlen);
 /*
  * Record a certificate a TLS peer presented that failed the check: added to
  * Invalid, or its Invalid entry updated (last seen, count, peer, reason).
+ * peer is text under the escaping rule of sa_text.h (the TLS check escapes
+ * the peer it is given); a peer with anything the rule escapes is escaped.
  */
 int sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der,
     size_t len, enum sa_reason reason, const char *peer);

@@ -352,8 +352,10 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
 	t->internal = 1;	/* what a peer sent is state, not configuration */
 	op = &t->ops[t->nops - 1];
 	op->reason = reason;
-	/* the peer may come from outside too (a redirect's Location) */
-	if (peer != NULL && (op->peer = sa_text_escape_str(peer)) == NULL)
+	/* text under the rule is kept as it is (an SNMP undo restores what was
+	 * stored); anything else, from a careless caller, is escaped */
+	if (peer != NULL && (op->peer = sa_text_is_clean(peer) ? strdup(peer) :
+	    sa_text_escape_str(peer)) == NULL)
 		return SA_ERR_NOMEM;
 	return 0;
 }

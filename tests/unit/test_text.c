@@ -298,6 +298,21 @@ test_store(EVP_PKEY *key, X509 *x)
 		    "%s: the entry's peer and names are escaped",
 		    pass ? "after a reopen" : "recorded");
 		sa_store_unlock(st);
+		if (pass == 1) {
+			/* what an SNMP undo does: record it again with the
+			 * stored peer, which must not be escaped twice */
+			t = sa_txn_new(st, "test");
+			r = sa_txn_record_invalid(t, der, len,
+			    SA_REASON_UNKNOWN_ISSUER, "evil\\x1B[2J\\xFF:443");
+			r = r ? r : sa_txn_commit(t, err, sizeof(err));
+			sa_txn_free(t);
+			sa_store_rdlock(st);
+			e = sa_store_find(st, fp);
+			t_ok(r == 0 && e != NULL && strcmp(e->peer,
+			    "evil\\x1B[2J\\xFF:443") == 0,
+			    "a peer already under the rule is kept as it is");
+			sa_store_unlock(st);
+		}
 		sa_store_free(st);
 	}
 	OPENSSL_free(der);
