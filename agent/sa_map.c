@@ -76,6 +76,7 @@ const struct sa_map_node sa_map[] = {
 	CONTAINER(SEC, "secObjects", 1),
 	CONTAINER(CERTS, "secCertificates", 1, 1),
 	SETTING(CERTS "/accept-all-certificates", "secAcceptAllCertificates", SA_SET_ACCEPT_ALL, "SystemSettings.global.Security_Certificates_AcceptAllCertificates", 1, 1, 1),
+	STATE(CERTS "/invalid-evictions", "secInvalidCertEvictions", SA_STATE_INVALID_EVICTIONS, 1, 1, 10),
 
 	/* CA certificates: the DER is written once, with the row's creation. */
 	TABLE(CA, CAC, "secCaCertTable", 1, 1, 2),

@@ -92,7 +92,8 @@ enum sa_field {
 	SA_FIELD_PREVIOUS_LIST,		/* notifications: the list it left */
 };
 
-/* Read-only scalars that are not settings: the provisioning client's state. */
+/* Read-only scalars that are not settings: the provisioning client's state,
+ * the store's counters. */
 enum sa_state {
 	SA_STATE_NONE,			/* a setting: see .setting */
 	SA_STATE_PROV_LAST_ATTEMPT,
@@ -101,6 +102,7 @@ enum sa_state {
 	SA_STATE_PROV_LAST_ERROR,
 	SA_STATE_PROV_UNKNOWN_PARAMETERS,
 	SA_STATE_PROV_POLICY_VERSION,	/* SA_SET_POLICY_VERSION, read-only */
+	SA_STATE_INVALID_EVICTIONS,	/* sa_store_invalid_evictions() */
 };
 
 /* The operations behind the RPCs. */

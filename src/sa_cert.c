@@ -19,6 +19,7 @@
 
 #include "sa_cert.h"
 #include "sa_err.h"
+#include "sa_text.h"
 
 static int
 is_blank(const unsigned char *buf, size_t len)
@@ -150,7 +151,7 @@ parse_pem(const unsigned char *buf, size_t len, struct sa_parsed_set *set,
     char *err, size_t errlen)
 {
 	BIO *bio;
-	char *name = NULL, *header = NULL;
+	char *name = NULL, *header = NULL, shown[64];
 	unsigned char *data = NULL;
 	const char *foreign;
 	unsigned long e;
@@ -174,11 +175,13 @@ parse_pem(const unsigned char *buf, size_t len, struct sa_parsed_set *set,
 			r = sa_fail(err, errlen, SA_ERR_INVALID,
 			    "PEM block %d is %s, not a certificate: the file "
 			    "is refused", blocks, foreign);
-		else if (!pem_is_certificate(name))
+		else if (!pem_is_certificate(name)) {
+			/* the file's words: the one escaping rule */
+			sa_text_escape_buf(shown, sizeof(shown), name);
 			r = sa_fail(err, errlen, SA_ERR_INVALID,
 			    "PEM block %d is a \"%s\", not a certificate",
-			    blocks, name);
-		else
+			    blocks, shown);
+		} else
 			r = add_pem_block(set, name, data, dlen, err, errlen);
 		OPENSSL_free(name);
 		OPENSSL_free(header);
@@ -223,10 +226,10 @@ sa_cert_parse(const unsigned char *buf, size_t len, struct sa_parsed_set *out,
 	else if (buf[0] != 0x30)
 		r = sa_fail(err, errlen, SA_ERR_INVALID,
 		    "not a certificate: neither PEM nor DER");
-	else if ((why = describe_foreign_der(buf, len)) != NULL)
+	/* a whole certificate is no key; OpenSSL's key decoders are slow */
+	else if ((r = add_der(out, buf, len, err, errlen, 0)) != 0 &&
+	    (why = describe_foreign_der(buf, len)) != NULL)
 		r = sa_fail(err, errlen, SA_ERR_INVALID, "%s", why);
-	else
-		r = add_der(out, buf, len, err, errlen, 0);
 	ERR_clear_error();
 	if (r != 0)
 		sa_parsed_set_clear(out);

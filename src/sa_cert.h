@@ -66,13 +66,18 @@ unsigned char *sa_base64_decode(const char *b64, size_t *len);
 /* time_t of an ASN1_TIME; 0 when it cannot be read. */
 time_t sa_asn1_time(const ASN1_TIME *t);
 
-/* Subject or issuer as an RFC 2253 UTF-8 string; caller frees; NULL on error. */
+/*
+ * A subject or issuer as an RFC 4514 string whose values follow the
+ * escaping rule of sa_text.h; caller frees; NULL on error.
+ */
 char *sa_name_string(const X509_NAME *name);
 
 /*
  * Everything a user may want to know about a certificate.  All strings are
- * owned by the structure and freed by sa_details_clear().  List-valued
- * fields (key usage, subject alternative names) are joined with ", ".
+ * owned by the structure and freed by sa_details_clear(), and follow the
+ * escaping rule of sa_text.h: valid UTF-8 without controls, whatever the
+ * certificate holds.  List-valued fields (key usage, subject alternative
+ * names) are joined with ", "; a ',' inside an item is escaped.
  */
 struct sa_details {
 	char *subject;

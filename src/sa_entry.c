@@ -22,8 +22,14 @@ sa_node_fill_details(struct sa_node *n, X509 *x)
 
 	if (sa_cert_details(x, &d) != 0)
 		return -1;
+	/* made again for an entry read back from an older record */
 	free(n->e.subject);
 	free(n->e.issuer);
+	free(n->e.serial);
+	free(n->e.signature_algorithm);
+	free(n->e.public_key_algorithm);
+	free(n->e.key_usage);
+	free(n->e.subject_alt_names);
 	n->e.subject = d.subject;
 	n->e.issuer = d.issuer;
 	n->e.serial = d.serial;

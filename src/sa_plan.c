@@ -469,6 +469,7 @@ sa_plan_reset(struct sa_txn *t)
 		}
 	}
 	t->nresults = 0;
+	t->evicted = 0;
 }
 
 /*
@@ -493,6 +494,86 @@ plan_drop_noops(struct sa_txn *t)
 		t->slots[fp_slot(t, t->changes[i].fp)] = i + 1;
 }
 
+/* ---- the cap of the Invalid list ---- */
+
+struct evict_cand {
+	const struct sa_node *n;
+	int touched;		/* written by this transaction */
+};
+
+static int
+evict_order(const void *a, const void *b)
+{
+	const struct evict_cand *x = a, *y = b;
+
+	if (x->touched != y->touched)
+		return x->touched - y->touched;
+	if (x->n->e.last_seen != y->n->e.last_seen)
+		return x->n->e.last_seen < y->n->e.last_seen ? -1 : 1;
+	if (x->n->e.first_seen != y->n->e.first_seen)
+		return x->n->e.first_seen < y->n->e.first_seen ? -1 : 1;
+	return memcmp(x->n->e.fp, y->n->e.fp, SA_FP_LEN);
+}
+
+static int
+in_invalid(const struct sa_node *n)
+{
+	return n != NULL && n->e.list == SA_LIST_INVALID;
+}
+
+/* The Invalid entries as the plan leaves them: the store's it did not
+ * touch, then its own. */
+static struct evict_cand *
+invalid_view(const struct sa_txn *t, size_t *n)
+{
+	const struct sa_vec *vec = &t->st->lists[SA_LIST_INVALID];
+	struct evict_cand *v;
+	size_t i, k = 0;
+
+	if ((v = calloc(vec->n + t->nchanges + 1, sizeof(*v))) == NULL)
+		return NULL;
+	for (i = 0; i < vec->n; i++)
+		if (sa_plan_change(t, vec->v[i]->e.fp) == NULL)
+			v[k++].n = vec->v[i];
+	for (i = 0; i < t->nchanges; i++)
+		if (in_invalid(t->changes[i].new))
+			v[k++] = (struct evict_cand){ t->changes[i].new, 1 };
+	*n = k;
+	return v;
+}
+
+/* Evicts the oldest Invalid entries beyond the cap, when the plan adds. */
+static int
+plan_evict(struct sa_txn *t)
+{
+	size_t n = t->st->lists[SA_LIST_INVALID].n, added = 0, i, over;
+	unsigned char fp[SA_FP_LEN];
+	struct evict_cand *v;
+	int r = 0;
+
+	t->evicted = 0;
+	for (i = 0; i < t->nchanges; i++) {
+		if (in_invalid(t->changes[i].new) && !in_invalid(t->changes[i].old))
+			added++;
+		else if (in_invalid(t->changes[i].old) &&
+		    !in_invalid(t->changes[i].new))
+			n--;
+	}
+	if (added == 0 || n + added <= t->st->invalid_max)
+		return 0;
+	if ((v = invalid_view(t, &n)) == NULL)
+		return SA_ERR_NOMEM;
+	over = n > t->st->invalid_max ? n - t->st->invalid_max : 0;
+	qsort(v, n, sizeof(*v), evict_order);
+	for (i = 0; i < over && r == 0; i++) {
+		memcpy(fp, v[i].n->e.fp, SA_FP_LEN);	/* plan_put frees it */
+		r = plan_put(t, fp, NULL, SA_CAUSE_EVICT, 0);
+	}
+	free(v);
+	t->evicted = over;
+	return r;
+}
+
 int
 sa_plan(struct sa_txn *t, char *err, size_t errlen)
 {
@@ -510,5 +591,11 @@ sa_plan(struct sa_txn *t, char *err, size_t errlen)
 		}
 	}
 	plan_drop_noops(t);
+	if ((r = plan_evict(t)) != 0) {
+		sa_fail(err, errlen, r, "out of memory");
+		sa_plan_reset(t);
+		return r;
+	}
+	plan_drop_noops(t);	/* an entry written and evicted at once */
 	return 0;
 }

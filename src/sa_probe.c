@@ -18,10 +18,23 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "sa_text.h"
 #include "sa_tls.h"
 
 #define PROBE_TIMEOUT_MS 5000
 #define PROBE_TIMEOUT_TEXT "5 s"
+
+/* A host name or address is printable ASCII: DNS wants IDNs as A-labels. */
+static int
+printable_host(const char *h, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)h[i] <= 0x20 || (unsigned char)h[i] >= 0x7f)
+			return 0;
+	return 1;
+}
 
 int
 sa_split_host_port(const char *target, char *host, size_t hlen, char *port,
@@ -41,7 +54,8 @@ sa_split_host_port(const char *target, char *host, size_t hlen, char *port,
 			return -1;
 		n = (size_t)(colon - target);
 	}
-	if (n == 0 || n >= hlen || strlen(colon + 1) == 0 ||
+	if (n == 0 || n >= hlen || !printable_host(target, n) ||
+	    strlen(colon + 1) == 0 ||
 	    strlen(colon + 1) >= plen || strlen(colon + 1) > 5 ||
 	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
 	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
@@ -114,16 +128,20 @@ sa_tls_probe(struct sa_store *st, const char *target, struct sa_tls_verdict *v,
     char *err, size_t errlen)
 {
 	const struct sa_tls_verdict *got;
-	char host[256], port[32];
+	char host[256], port[32], *shown;
 	const char *why;
 	SSL_CTX *ctx = NULL;
 	SSL *ssl = NULL;
 	int fd, r = SA_ERR_IO, ok, syserr, sslerr;
 
 	memset(v, 0, sizeof(*v));
-	if (sa_split_host_port(target, host, sizeof(host), port, sizeof(port)) != 0)
-		return sa_fail(err, errlen, SA_ERR_INVALID,
-		    "\"%.100s\" is not HOST:PORT", target);
+	if (sa_split_host_port(target, host, sizeof(host), port, sizeof(port)) != 0) {
+		shown = sa_text_escape(target, strnlen(target, 100), 0);
+		r = sa_fail(err, errlen, SA_ERR_INVALID, "\"%s\" is not HOST:PORT",
+		    shown != NULL ? shown : "?");
+		free(shown);
+		return r;
+	}
 	if ((fd = tcp_connect(host, port, err, errlen)) < 0)
 		return SA_ERR_IO;
 	if ((ctx = SSL_CTX_new(TLS_client_method())) == NULL) {

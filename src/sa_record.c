@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 
 #include "sa_record.h"
+#include "sa_text.h"
 
 /* Field tags of a PUT. */
 enum {
@@ -16,9 +17,16 @@ enum {
 	T_NOT_BEFORE, T_NOT_AFTER, T_IS_CA, T_SUBJECT_HASH, T_ISSUER_HASH,
 	T_ADDED, T_REASON, T_PEER, T_FIRST_SEEN, T_LAST_SEEN, T_SEEN_COUNT,
 	T_WARNED, T_SERIAL, T_SIG_ALG, T_PK_ALG, T_PK_BITS, T_KEY_USAGE,
-	T_SAN, T_SHA1,
-	T_LAST_KNOWN = T_SHA1
+	T_SAN, T_SHA1, T_TEXT_RULE,
+	T_LAST_KNOWN = T_TEXT_RULE
 };
+
+/*
+ * The version of the escaping rule (sa_text.h) the strings of a PUT were
+ * made with.  An entry without it was written before the rule: its
+ * strings are made again from the DER when it is read.
+ */
+#define TEXT_RULE_VERSION 1
 
 /* ---- encoding ---- */
 
@@ -184,6 +192,7 @@ sa_rec_put(struct sa_buf *b, const struct sa_entry *e)
 	field_str(b, T_SAN, e->subject_alt_names);
 	if (e->sha1[0] != '\0')
 		field(b, T_SHA1, e->sha1, 40);
+	field_u64(b, T_TEXT_RULE, TEXT_RULE_VERSION);
 	op_end(b, start);
 }
 
@@ -266,7 +275,8 @@ str_field(const unsigned char *v, size_t n)
 
 /* Stores one field of a PUT into e; 0, or -1 when it is malformed. */
 static int
-put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n)
+put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n,
+    uint64_t *text_rule)
 {
 	uint64_t u = n == 8 ? get_le(v, 8) : 0;
 	char **sp = NULL;
@@ -322,22 +332,33 @@ put_field(struct sa_entry *e, int tag, const unsigned char *v, size_t n)
 	case T_SEEN_COUNT: e->seen_count = u; break;
 	case T_WARNED: e->warned_days = (int)(u & 0xffff); break;
 	case T_PK_BITS: e->public_key_bits = (int)(u & 0xffff); break;
+	case T_TEXT_RULE: *text_rule = u; break;
 	default: break;
 	}
 	return 0;
 }
 
-/* An entry written before the details were stored: extract them now. */
+/*
+ * An entry written before the details were stored, or before the escaping
+ * rule: its strings are made again from the DER, and its peer escaped.
+ */
 static int
 fill_details(struct sa_node *node)
 {
 	X509 *x = sa_entry_x509(&node->e);
+	char *peer;
 	int r;
 
 	if (x == NULL)
 		return -1;
 	r = sa_node_fill_details(node, x);
 	X509_free(x);
+	if (r == 0 && node->e.peer != NULL && !sa_text_is_clean(node->e.peer)) {
+		if ((peer = sa_text_escape_str(node->e.peer)) == NULL)
+			return -1;
+		free(node->e.peer);
+		node->e.peer = peer;
+	}
 	return r;
 }
 
@@ -347,6 +368,7 @@ decode_put(const unsigned char *p, size_t n, struct sa_rec *rec,
 {
 	unsigned char fp[SA_FP_LEN];
 	struct sa_node *node;
+	uint64_t text_rule = 0;
 	size_t off = 0, flen;
 	int tag;
 
@@ -360,7 +382,8 @@ decode_put(const unsigned char *p, size_t n, struct sa_rec *rec,
 		tag = p[off];
 		flen = (size_t)get_le(p + off + 1, 4);
 		off += 5;
-		if (flen > n - off || put_field(&node->e, tag, p + off, flen) != 0)
+		if (flen > n - off ||
+		    put_field(&node->e, tag, p + off, flen, &text_rule) != 0)
 			goto bad;
 		off += flen;
 	}
@@ -374,7 +397,8 @@ decode_put(const unsigned char *p, size_t n, struct sa_rec *rec,
 		sa_node_free(node);
 		return -1;
 	}
-	if (node->e.serial == NULL && fill_details(node) != 0)
+	if ((node->e.serial == NULL || text_rule < TEXT_RULE_VERSION) &&
+	    fill_details(node) != 0)
 		goto bad;
 	rec->node = node;
 	return 0;

@@ -341,6 +341,8 @@ sa_store_open(const char *dir, const struct sa_store_opts *opts,
 		st->opts = *opts;
 	if (st->opts.clock == NULL)
 		st->opts.clock = default_clock;
+	st->invalid_max = st->opts.invalid_max != 0 ? st->opts.invalid_max :
+	    SA_INVALID_MAX_DEFAULT;
 	st->lock_fd = st->journal_fd = st->dir_fd = st->capath_fd = -1;
 	pthread_rwlock_init(&st->rw, NULL);
 	pthread_mutex_init(&st->commit_mutex, NULL);
@@ -413,6 +415,25 @@ const char *
 sa_store_dir(const struct sa_store *st)
 {
 	return st->dir;
+}
+
+void
+sa_store_set_invalid_max(struct sa_store *st, size_t max)
+{
+	pthread_mutex_lock(&st->commit_mutex);
+	st->invalid_max = max != 0 ? max : SA_INVALID_MAX_DEFAULT;
+	pthread_mutex_unlock(&st->commit_mutex);
+}
+
+uint64_t
+sa_store_invalid_evictions(struct sa_store *st)
+{
+	uint64_t n;
+
+	pthread_rwlock_rdlock(&st->rw);
+	n = st->invalid_evictions;
+	pthread_rwlock_unlock(&st->rw);
+	return n;
 }
 
 int

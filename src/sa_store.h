@@ -152,7 +152,18 @@ struct sa_store_opts {
 	/* Reports what was skipped while loading (foreign files, bad records). */
 	void (*warn)(void *arg, const char *msg);
 	void *warn_arg;
+	/* The most entries of the Invalid list; 0: SA_INVALID_MAX_DEFAULT. */
+	size_t invalid_max;
 };
+
+/*
+ * The Invalid list is capped: a transaction that adds to it and would
+ * leave more than invalid_max entries there also removes the oldest by
+ * last-seen (then first-seen, then fingerprint), in the same durable
+ * commit, those it writes itself last.  Each such removal is an eviction
+ * (a change event SA_EV_REMOVED with SA_CAUSE_EVICT).
+ */
+#define SA_INVALID_MAX_DEFAULT 1000
 
 /*
  * Opens (creating when missing) the state directory dir and loads it.
@@ -184,6 +195,10 @@ int sa_store_dir_fd(const struct sa_store *st);
  * and leave the generation the cache was built for.
  */
 uint64_t sa_store_generation(const struct sa_store *st);
+/* Changes the cap of the Invalid list (0: the default) from the next commit. */
+void sa_store_set_invalid_max(struct sa_store *st, size_t max);
+/* Invalid entries evicted by the cap since the store was opened. */
+uint64_t sa_store_invalid_evictions(struct sa_store *st);
 
 void sa_store_rdlock(struct sa_store *st);
 void sa_store_unlock(struct sa_store *st);
@@ -291,6 +306,8 @@ int sa_txn_restore_defaults(struct sa_txn *t, char *err, size_t errlen);
 /*
  * Record a certificate a TLS peer presented that failed the check: added to
  * Invalid, or its Invalid entry updated (last seen, count, peer, reason).
+ * peer is text under the escaping rule of sa_text.h (the TLS check escapes
+ * the peer it is given); a peer with anything the rule escapes is escaped.
  */
 int sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der,
     size_t len, enum sa_reason reason, const char *peer);
@@ -349,6 +366,7 @@ enum sa_cause {
 	SA_CAUSE_RESTORE,
 	SA_CAUSE_SWEEP,
 	SA_CAUSE_TLS,		/* a TLS peer presented it */
+	SA_CAUSE_EVICT,		/* the Invalid list was full (invalid_max) */
 };
 
 /* One change; every pointer is borrowed for the duration of the callback. */

@@ -63,6 +63,8 @@ struct sa_store {
 	uint64_t seq;		/* last committed transaction */
 	uint64_t holder;	/* sa_store_hold, under commit_mutex */
 	uint64_t generation;	/* in-memory changes, including loads */
+	size_t invalid_max;	/* under commit_mutex */
+	uint64_t invalid_evictions;	/* under rw */
 	int fresh;		/* the directory held no state: factory defaults */
 	int broken;		/* a failed write could not be undone: read-only */
 	int journal_fd;

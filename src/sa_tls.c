@@ -9,6 +9,7 @@
 #include <openssl/x509v3.h>
 
 #include "sa_store_int.h"
+#include "sa_text.h"
 #include "sa_tls.h"
 
 #define MAX_CHAIN_DEPTH 10
@@ -214,20 +215,25 @@ record_invalid(struct sa_store *st, X509 *leaf, enum sa_reason reason,
     const char *peer, char *err, size_t errlen)
 {
 	unsigned char *der = NULL;
-	struct sa_txn *t;
+	struct sa_txn *t = NULL;
+	char *text = NULL;
 	int len, r;
 
 	if ((len = i2d_X509(leaf, &der)) <= 0)
 		return sa_fail(err, errlen, SA_ERR_INVALID, "cannot encode");
-	if ((t = sa_txn_new(st, "tls-check")) == NULL) {
-		OPENSSL_free(der);
-		return sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
+	/* the peer may come from outside (a redirect's Location): the rule */
+	if ((peer != NULL && (text = sa_text_escape_str(peer)) == NULL) ||
+	    (t = sa_txn_new(st, "tls-check")) == NULL) {
+		r = sa_fail(err, errlen, SA_ERR_NOMEM, "out of memory");
+		goto out;
 	}
-	if ((r = sa_txn_record_invalid(t, der, (size_t)len, reason, peer)) == 0)
+	if ((r = sa_txn_record_invalid(t, der, (size_t)len, reason, text)) == 0)
 		r = sa_txn_commit(t, err, errlen);
 	else
 		sa_fail(err, errlen, r, "cannot record the certificate");
+ out:
 	sa_txn_free(t);
+	free(text);
 	OPENSSL_free(der);
 	return r;
 }

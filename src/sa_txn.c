@@ -12,6 +12,7 @@
 #include <openssl/crypto.h>
 #include <openssl/x509v3.h>
 
+#include "sa_text.h"
 #include "sa_txn_int.h"
 
 struct sa_txn *
@@ -351,7 +352,10 @@ sa_txn_record_invalid(struct sa_txn *t, const unsigned char *der, size_t len,
 	t->internal = 1;	/* what a peer sent is state, not configuration */
 	op = &t->ops[t->nops - 1];
 	op->reason = reason;
-	if (peer != NULL && (op->peer = strdup(peer)) == NULL)
+	/* text under the rule is kept as it is (an SNMP undo restores what was
+	 * stored); anything else, from a careless caller, is escaped */
+	if (peer != NULL && (op->peer = sa_text_is_clean(peer) ? strdup(peer) :
+	    sa_text_escape_str(peer)) == NULL)
 		return SA_ERR_NOMEM;
 	return 0;
 }
@@ -594,6 +598,7 @@ sa_txn_commit(struct sa_txn *t, char *err, size_t errlen)
 	apply(t);
 	st->seq = seq;
 	st->generation++;
+	st->invalid_evictions += t->evicted;
 	pthread_rwlock_unlock(&st->rw);
 	t->committed = 1;
 	update_capath(t);

@@ -60,6 +60,7 @@ struct sa_txn {
 	struct sa_txn_result *results;
 	size_t nresults;
 	size_t cap_results;
+	size_t evicted;		/* Invalid entries the cap removes */
 	/* parsed CA certificates of the store, for signature checks */
 	struct {
 		unsigned char fp[SA_FP_LEN];

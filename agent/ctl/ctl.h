@@ -34,10 +34,17 @@ struct ctl_cert {
 	char *pem;		/* "show" only */
 };
 
+/* ctl_cert.c */
 void ctl_cert_clear(struct ctl_cert *c);
 /* Fills c from a store entry (details too when details is non-zero). */
 int ctl_cert_from_entry(struct ctl_cert *c, const struct sa_entry *e,
     time_t now, int details);
+struct lyd_node;
+/* Fills c from a list entry of a reply; 0 or -1 (clear c either way). */
+int ctl_cert_from_node(struct ctl_cert *c, const struct lyd_node *e,
+    int details);
+/* The value of the leaf at path below n (an RPC's output too), or NULL. */
+const char *ctl_leaf(const struct lyd_node *n, const char *path);
 
 /* ctl_output.c */
 void ctl_print_list(FILE *f, const struct ctl_cert *certs, size_t n, int json);

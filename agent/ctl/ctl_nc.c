@@ -189,88 +189,6 @@ data_of(struct lyd_node *op)
 	return NULL;
 }
 
-static const char *
-leaf(const struct lyd_node *n, const char *path)
-{
-	struct lyd_node *l = NULL;
-
-	/* an RPC's output is found with output set */
-	if ((lyd_find_path(n, path, 0, &l) != LY_SUCCESS || l == NULL) &&
-	    (lyd_find_path(n, path, 1, &l) != LY_SUCCESS || l == NULL))
-		return NULL;
-	return lyd_get_value(l);
-}
-
-static time_t
-iso_time(const char *s)
-{
-	struct tm tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || strptime(s, "%Y-%m-%dT%H:%M:%S", &tm) == NULL)
-		return 0;
-	return timegm(&tm);
-}
-
-static char *
-dup0(const char *s)
-{
-	return s != NULL ? strdup(s) : NULL;
-}
-
-/* A list entry of the reply as the commands print it. */
-static int
-cert_from_node(struct ctl_cert *c, const struct lyd_node *e, int details)
-{
-	const char *v;
-
-	memset(c, 0, sizeof(*c));
-	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s",
-	    (v = leaf(e, "fingerprint")) ? v : "");
-	c->list = strdup(strcmp(e->schema->name, "ca-certificate") == 0 ? "ca" :
-	    strcmp(e->schema->name, "server-certificate") == 0 ? "server" : "invalid");
-	c->subject = strdup((v = leaf(e, "details/subject")) ? v : "");
-	c->issuer = strdup((v = leaf(e, "details/issuer")) ? v : "");
-	c->not_before = iso_time(leaf(e, "details/not-before"));
-	c->not_after = iso_time(leaf(e, "details/not-after"));
-	c->days_to_expiry = (v = leaf(e, "details/days-to-expiry")) ? atol(v) : 0;
-	c->status = strdup((v = leaf(e, "status")) ? v : "");
-	c->origin = strdup((v = leaf(e, "origin")) ? v : "");
-	c->rejected = (v = leaf(e, "rejected")) != NULL && strcmp(v, "true") == 0;
-	if (strcmp(c->list, "invalid") == 0) {
-		c->reason = dup0(leaf(e, "reason"));
-		c->peer = dup0(leaf(e, "peer"));
-		c->first_seen = iso_time(leaf(e, "first-seen"));
-		c->last_seen = iso_time(leaf(e, "last-seen"));
-		c->seen_count = (v = leaf(e, "seen-count")) ? strtoull(v, NULL, 10) : 0;
-	}
-	if (details) {
-		struct sa_details *d = &c->details;
-		d->serial = strdup((v = leaf(e, "details/serial-number")) ? v : "");
-		v = leaf(e, "details/signature-algorithm");
-		d->signature_algorithm = strdup(v != NULL ? v : "");
-		v = leaf(e, "details/public-key-algorithm");
-		d->public_key_algorithm = strdup(v != NULL ? v : "");
-		d->public_key_bits = (v = leaf(e, "details/public-key-bits")) ? atoi(v) : 0;
-		d->is_ca = (v = leaf(e, "details/is-ca")) != NULL && strcmp(v, "true") == 0;
-		d->key_usage = strdup((v = leaf(e, "details/key-usage")) ? v : "");
-		d->subject_alt_names = strdup((v = leaf(e, "details/subject-alt-names")) ? v : "");
-		v = leaf(e, "details/sha1-fingerprint");
-		snprintf(d->sha1, sizeof(d->sha1), "%s", v != NULL ? v : "");
-		snprintf(d->sha256, sizeof(d->sha256), "%s", c->fingerprint);
-		c->has_details = 1;
-		if ((v = leaf(e, "cert-data")) != NULL) {
-			size_t len;
-			unsigned char *der = sa_base64_decode(v, &len);
-
-			if (der != NULL)
-				c->pem = sa_der_to_pem(der, len);
-			free(der);
-		}
-	}
-	return c->list && c->subject && c->issuer && c->status && c->origin ? 0 : -1;
-}
-
 static const char *const list_nodes[SA_LIST_COUNT] = {
 	"ca-certificate", "server-certificate", "invalid-certificate",
 };
@@ -323,7 +241,7 @@ collect_one(const struct lyd_node *e, void *arg)
 			return -1;
 		cl->certs = nc;
 	}
-	if (cert_from_node(&cl->certs[cl->n], e, cl->details) != 0) {
+	if (ctl_cert_from_node(&cl->certs[cl->n], e, cl->details) != 0) {
 		ctl_cert_clear(&cl->certs[cl->n]);
 		return -1;
 	}
@@ -381,7 +299,7 @@ static int
 match_one(const struct lyd_node *e, void *arg)
 {
 	struct match *m = arg;
-	const char *v = leaf(e, "fingerprint");
+	const char *v = ctl_leaf(e, "fingerprint");
 
 	if (v == NULL || strncmp(v, m->prefix, strlen(m->prefix)) != 0)
 		return -1;
@@ -508,11 +426,11 @@ ctl_nc_import(struct ctl_nc *c, const char *pem, int json)
 			break;
 		res = nr;
 		memset(&res[n], 0, sizeof(res[n]));
-		sa_fp_from_hex((v = leaf(e, "fingerprint")) ? v : "", res[n].fp);
-		sa_list_from_name((v = leaf(e, "list")) ? v : "", &res[n].list);
-		if ((v = leaf(e, "reason")) != NULL)
+		sa_fp_from_hex((v = ctl_leaf(e, "fingerprint")) ? v : "", res[n].fp);
+		sa_list_from_name((v = ctl_leaf(e, "list")) ? v : "", &res[n].list);
+		if ((v = ctl_leaf(e, "reason")) != NULL)
 			sa_reason_from_name(v, &res[n].reason);
-		res[n].existed = (v = leaf(e, "already-present")) != NULL &&
+		res[n].existed = (v = ctl_leaf(e, "already-present")) != NULL &&
 		    strcmp(v, "true") == 0;
 		n++;
 	}
@@ -553,7 +471,7 @@ ctl_nc_get(struct ctl_nc *c, enum sa_setting s, int json)
 	    NC_PARAMTYPE_CONST), &op) != 0)
 		return 1;
 	snprintf(path, sizeof(path), "%s/%s", setting_paths[s][0], setting_paths[s][1]);
-	v = data_of(op) != NULL ? leaf(data_of(op), path) : NULL;
+	v = data_of(op) != NULL ? ctl_leaf(data_of(op), path) : NULL;
 	if (v == NULL)
 		v = setting_defaults[s];	/* trim: the default is not sent */
 	if (json) {
@@ -611,11 +529,11 @@ ctl_nc_check_server(struct ctl_nc *c, const char *target, int json)
 	if (call(c, module_rpc("check-server", inner), &op) != 0)
 		return 1;
 	memset(&v, 0, sizeof(v));
-	v.accepted = (val = leaf(op, "result")) != NULL && strcmp(val, "accepted") == 0;
+	v.accepted = (val = ctl_leaf(op, "result")) != NULL && strcmp(val, "accepted") == 0;
 	v.how = "policy";
-	if ((val = leaf(op, "reason")) != NULL)
+	if ((val = ctl_leaf(op, "reason")) != NULL)
 		sa_reason_from_name(val, &v.reason);
-	if ((val = leaf(op, "fingerprint")) != NULL)
+	if ((val = ctl_leaf(op, "fingerprint")) != NULL)
 		sa_fp_from_hex(val, v.fp);
 	lyd_free_tree(op);
 	ctl_print_verdict(&v, json);

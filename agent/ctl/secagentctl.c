@@ -121,52 +121,6 @@ open_store(struct ctl *c, int write)
 
 /* ---- reads ---- */
 
-int
-ctl_cert_from_entry(struct ctl_cert *c, const struct sa_entry *e, time_t now,
-    int details)
-{
-	memset(c, 0, sizeof(*c));
-	sa_fp_to_hex(e->fp, c->fingerprint);
-	c->list = strdup(sa_list_name(e->list));
-	c->subject = strdup(e->subject);
-	c->issuer = strdup(e->issuer);
-	c->not_before = e->not_before;
-	c->not_after = e->not_after;
-	c->days_to_expiry = sa_days_until(e->not_after, now);
-	c->status = strdup(sa_status_name(sa_entry_status(e, now)));
-	c->origin = strdup(sa_origin_name(e->origin));
-	c->rejected = e->rejected;
-	if (e->list == SA_LIST_INVALID) {
-		c->reason = strdup(sa_reason_name(e->reason));
-		c->peer = e->peer != NULL ? strdup(e->peer) : NULL;
-		c->first_seen = e->first_seen;
-		c->last_seen = e->last_seen;
-		c->seen_count = (unsigned long long)e->seen_count;
-	}
-	if (details) {
-		if (sa_entry_details(e, &c->details) == 0)
-			c->has_details = 1;
-		c->pem = sa_der_to_pem(e->der, e->der_len);
-	}
-	return c->list && c->subject && c->issuer && c->status && c->origin ?
-	    0 : SA_ERR_NOMEM;
-}
-
-void
-ctl_cert_clear(struct ctl_cert *c)
-{
-	free(c->list);
-	free(c->subject);
-	free(c->issuer);
-	free(c->status);
-	free(c->origin);
-	free(c->reason);
-	free(c->peer);
-	free(c->pem);
-	sa_details_clear(&c->details);
-	memset(c, 0, sizeof(*c));
-}
-
 static int
 cmd_list(struct ctl *c, int argc, char **argv)
 {

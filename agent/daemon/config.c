@@ -9,6 +9,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../../src/sa_store.h"
 #include "config.h"
 
 #define MAX_TOKENS 16
@@ -25,7 +26,10 @@ sa_config_new(void)
 	c->hello_timeout = 10;
 	c->idle_timeout = 3600;
 	c->max_sessions = 128;
+	c->max_message_size = 16 << 20;
+	c->max_unauth_per_source = 4;
 	c->sweep_interval = 3600;
+	c->invalid_max = SA_INVALID_MAX_DEFAULT;
 	return c;
 }
 
@@ -384,7 +388,12 @@ sa_config_set(struct sa_config *c, const char *key, const char *value,
 		{ "hello-timeout", offsetof(struct sa_config, hello_timeout), 1, 600 },
 		{ "idle-timeout", offsetof(struct sa_config, idle_timeout), 0, 86400 * 7 },
 		{ "max-sessions", offsetof(struct sa_config, max_sessions), 1, 4096 },
+		{ "max-message-size", offsetof(struct sa_config, max_message_size),
+		    4096, 1 << 30 },
+		{ "max-unauthenticated-per-source",
+		    offsetof(struct sa_config, max_unauth_per_source), 0, 64 },
 		{ "sweep-interval", offsetof(struct sa_config, sweep_interval), 1, 86400 },
+		{ "invalid-max", offsetof(struct sa_config, invalid_max), 1, 1000000 },
 	};
 	size_t i;
 

@@ -89,6 +89,8 @@ struct sa_config {
 	int hello_timeout;
 	int idle_timeout;
 	int max_sessions;
+	int max_message_size;	/* bytes of one NETCONF message, framing included */
+	int max_unauth_per_source;	/* SSH/TLS handshakes of one address; 0: any */
 	/* SNMP */
 	char *snmp_listen;	/* transport, NULL = none */
 	char *agentx;		/* master address, NULL = embedded agent */
@@ -100,6 +102,7 @@ struct sa_config {
 	size_t ntraps;
 	/* the device */
 	int sweep_interval;	/* seconds between expiry sweeps */
+	int invalid_max;	/* entries of the Invalid list (sa_store_opts) */
 	char *device_id;	/* its name to the provisioning server, NULL: the MAC */
 };
 

@@ -259,7 +259,9 @@ write_conf(int dirfd, int pki, const char *dir, char *err, size_t errlen)
 	    "user viewer group viewer password %s\n"
 	    "snmp udp:127.0.0.1:1161\n"
 	    "snmp-community public\n"
-	    "snmp-user admin rw SHA-256 %s AES %s\n",
+	    "snmp-user admin rw SHA-256 %s AES %s\n"
+	    "# loopback only: every client is the same source address\n"
+	    "max-unauthenticated-per-source 0\n",
 	    dir, dir, dir, fp, admin, viewer, DEMO_PASSWORD, DEMO_PASSWORD);
 	if (fclose(f) != 0) {
 		snprintf(err, errlen, "%s/secagentd.conf: %s", dir, strerror(errno));

@@ -310,6 +310,7 @@ reload(struct sa_daemon *d, const struct options *o)
 		sa_warn("core dumps %s", c->allow_core_dumps ? "allowed: a core "
 		    "file holds every secret" : "off again");
 	core_dumps(c->allow_core_dumps);
+	sa_store_set_invalid_max(d->st, (size_t)c->invalid_max);
 	sa_prov_reload(d);
 	sa_netconf_reload(d);
 	sa_snmp_reload(d);
@@ -385,6 +386,7 @@ main(int argc, char **argv)
 
 	memset(&sopts, 0, sizeof(sopts));
 	sopts.factory_bundle = d.cfg->factory_bundle;
+	sopts.invalid_max = (size_t)d.cfg->invalid_max;
 	sopts.warn = store_warn;
 	if ((off = sa_test_clock_apply(&sopts)) != 0)
 		sa_warn("test clock: the store's time is the real time %+ld s", off);

@@ -206,11 +206,17 @@ build_certificates(struct sa_store *st, struct lyd_node *sec,
 {
 	struct lyd_node *certs;
 	int all = sel->everything || sel->security || sel->certificates, l, r = 0;
+	char buf[32];
 
 	if (lyd_new_inner(sec, mod, "certificates", 0, &certs) != LY_SUCCESS)
 		return SA_ERR_NOMEM;
 	if ((all || sel->accept_all) && sa_store_accept_all(st))
 		r = term(certs, mod, "accept-all-certificates", "true");
+	if (all && what == DS_ALL && r == 0) {
+		snprintf(buf, sizeof(buf), "%llu",
+		    (unsigned long long)sa_store_invalid_evictions(st));
+		r = term(certs, mod, "invalid-evictions", buf);
+	}
 	sa_store_rdlock(st);
 	for (l = 0; l < SA_LIST_COUNT && r == 0; l++)
 		r = build_list(st, certs, mod, (enum sa_list)l, sel, what, now);

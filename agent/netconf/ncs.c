@@ -51,6 +51,8 @@ ncs_log_print(const struct nc_session *ns, NC_VERB_LEVEL level, const char *msg)
 
 	if (__atomic_load_n(&srv.quiet, __ATOMIC_RELAXED))
 		return;		/* the acceptors' errors as they stop */
+	if (ncs_compat_refused_message(msg))
+		return;		/* our own refusal: the acceptor logs it */
 	if (id != 0)
 		sa_log(l, "libnetconf2", "session %u: %s", id, msg);
 	else
@@ -62,19 +64,25 @@ static void
 read_limits(int *acceptors)
 {
 	struct sa_daemon *d = srv.d;
-	int max, idle, hello;
+	int max, idle, hello, unauth;
+	size_t msg;
 
 	pthread_rwlock_rdlock(&d->cfg_lock);
 	max = d->cfg->max_sessions;
 	idle = d->cfg->idle_timeout;
 	hello = d->cfg->hello_timeout;
+	msg = (size_t)d->cfg->max_message_size;
+	unauth = d->cfg->max_unauth_per_source;
 	if (acceptors != NULL)
 		*acceptors = d->cfg->acceptors;
 	pthread_rwlock_unlock(&d->cfg_lock);
 	pthread_mutex_lock(&srv.lock);
 	srv.max_sessions = max;
 	srv.idle_timeout = idle;
+	srv.max_message = msg;
+	srv.max_unauth = unauth;
 	pthread_mutex_unlock(&srv.lock);
+	ncs_compat_set_limits(unauth, msg);
 	nc_server_set_hello_timeout((uint16_t)hello);
 }
 

@@ -154,19 +154,53 @@ adopt_tcp(struct nc_session *ns)
 	ncs_adopt(ns, kind, wfd, -1, NULL);
 }
 
+/* Connections refused by max-unauthenticated-per-source: said every 10 s. */
+static void
+log_refused(void)
+{
+	static int64_t last;	/* [srv] */
+	static uint64_t said;	/* [srv] */
+	uint64_t n = ncs_compat_refused_count();
+	int64_t now = ms_now();
+	int max;
+
+	pthread_mutex_lock(&srv.lock);
+	if (now - last < 10000 || n == said) {
+		pthread_mutex_unlock(&srv.lock);
+		return;
+	}
+	last = now;
+	n -= said;
+	said += n;
+	max = srv.max_unauth;
+	pthread_mutex_unlock(&srv.lock);
+	sa_warn("%llu connection(s) closed at once: their address had %d "
+	    "SSH/TLS handshakes under way (max-unauthenticated-per-source)",
+	    (unsigned long long)n, max);
+}
+
 static void *
 acceptor_main(void *arg)
 {
 	struct nc_session *ns;
 	NC_MSG_TYPE m;
 	int64_t t0;
+	int refused;
 
 	(void)arg;
 	pthread_setname_np(pthread_self(), "ncs-accept");
 	while (!__atomic_load_n(&accept_stop, __ATOMIC_RELAXED)) {
 		ns = NULL;
 		t0 = ms_now();
+		/* the hello too within max-message-size; one address holds at
+		 * most max-unauthenticated-per-source acceptors */
+		ncs_compat_accept_begin();
 		m = nc_accept(500, &ns);
+		refused = ncs_compat_accept_end();
+		if (refused & NCS_COMPAT_REFUSED)
+			log_refused();
+		if (refused & NCS_COMPAT_TOO_BIG)
+			sa_warn("a hello over max-message-size: connection closed");
 		if (m == NC_MSG_HELLO) {
 			if (__atomic_load_n(&accept_stop, __ATOMIC_RELAXED))
 				nc_session_free(ns, NULL);
@@ -177,6 +211,7 @@ acceptor_main(void *arg)
 			srv.stats.in_bad_hellos++;
 			pthread_mutex_unlock(&srv.lock);
 		} else if (m == NC_MSG_ERROR && ms_now() - t0 < 50 &&
+		    !(refused & NCS_COMPAT_REFUSED) &&
 		    !__atomic_load_n(&accept_stop, __ATOMIC_RELAXED)) {
 			usleep(100 * 1000);	/* not a spin on a lasting error */
 		}

@@ -19,6 +19,7 @@
 
 #include <openssl/crypto.h>
 
+#include "../../src/sa_text.h"
 #include "../daemon/daemon.h"
 #include "../daemon/log.h"
 #include "ncs_int.h"
@@ -164,13 +165,17 @@ static int
 verify_clb(const struct nc_session *ns)
 {
 	const char *user = nc_session_get_username(ns);
+	char shown[128];
 	int ok;
 
 	ok = sa_config_user(cfg_rdlock(), user) != NULL;
 	cfg_unlock();
-	if (!ok)
+	if (!ok) {
+		/* a name from the certificate: the one escaping rule */
+		sa_text_escape_buf(shown, sizeof(shown), user != NULL ? user : "");
 		sa_warn("TLS: the client certificate maps to \"%s\", who is not "
-		    "a user: refused", user != NULL ? user : "");
+		    "a user: refused", shown);
+	}
 	return ok;
 }
 

@@ -511,22 +511,58 @@ ncs_guard_install(void)
 	sigaction(SIGSEGV, &sa, NULL);
 }
 
-/* nc_ps_poll, with a fault of libnetconf2 contained (above). */
+/*
+ * nc_ps_poll, with a fault of libnetconf2 contained (above), and the
+ * message it reads within max-message-size (compat_libnetconf2.c):
+ * *too_big is 1 when the message was over it, 2 when the client also
+ * got its rpc-error.
+ */
 static int
-guarded_poll(struct ncs_sess *s, int *faulted)
+guarded_poll(struct ncs_sess *s, int *faulted, int *too_big)
 {
+	enum ncs_compat_io io = s->c->kind == NCS_SSH ? NCS_IO_SSH :
+	    s->c->kind == NCS_TLS ? NCS_IO_TLS : NCS_IO_FD;
 	sigjmp_buf jb;
-	int r;
+	size_t max;
+	int r, fd, replied = 0;
 
-	*faulted = 0;
+	pthread_mutex_lock(&srv.lock);
+	max = srv.max_message;
+	fd = s->c->wfd;
+	pthread_mutex_unlock(&srv.lock);
+	*faulted = *too_big = 0;
+	ncs_compat_read_begin(s->ns, io, fd, max);
 	if (sigsetjmp(jb, 1) != 0) {
+		ncs_compat_read_end(NULL);
 		*faulted = 1;
 		return 0;
 	}
 	poll_guard = &jb;
 	r = nc_ps_poll(s->ps, 0, NULL);
 	poll_guard = NULL;
+	if (ncs_compat_read_end(&replied))
+		*too_big = 1 + replied;
 	return r;
+}
+
+/* A message over max-message-size ended s: said, counted. */
+static void
+sess_too_big(struct ncs_sess *s, int too_big)
+{
+	size_t max;
+
+	pthread_mutex_lock(&srv.lock);
+	max = srv.max_message;
+	s->in_bad_rpcs++;
+	srv.stats.in_bad_rpcs++;
+	if (too_big == 2) {
+		s->out_rpc_errors++;
+		srv.stats.out_rpc_errors++;
+	}
+	pthread_mutex_unlock(&srv.lock);
+	sa_warn("session %u: a message over max-message-size (%zu bytes)%s; "
+	    "the session is closed", s->id, max, too_big == 2 ?
+	    ": too-big sent" : "");
 }
 
 /* One step of s: returns non-zero when something happened. */
@@ -534,7 +570,7 @@ static int
 sess_step(struct ncs_sess *s)
 {
 	int64_t now = ncs_monotime_ms();
-	int r, faulted;
+	int r, faulted, too_big;
 
 	sess_checks(s, now);
 	if (!s->started && !s->refused &&
@@ -544,7 +580,9 @@ sess_step(struct ncs_sess *s)
 			srv.cb.session_start(s->ns, srv.cb.arg);
 	}
 	busy_set(s->c, ncs_monotime());
-	r = guarded_poll(s, &faulted);
+	r = guarded_poll(s, &faulted, &too_big);
+	if (too_big)
+		sess_too_big(s, too_big);
 	if (faulted) {
 		sa_warn("session %u: malformed NETCONF 1.1 framing made "
 		    "libnetconf2 fault; the session is dropped", s->id);
@@ -604,6 +642,7 @@ ncs_rpc_entry(struct lyd_node *rpc, struct nc_session *ns)
 	struct ncs_sess *s = nc_session_get_data(ns);
 	struct nc_server_reply *reply;
 	sigjmp_buf *guard;
+	void *reads;
 	struct lyd_node *e;
 	char msg[128];
 	int max;
@@ -624,7 +663,11 @@ ncs_rpc_entry(struct lyd_node *rpc, struct nc_session *ns)
 	 * held, must dump core rather than be taken for bad framing */
 	guard = poll_guard;
 	poll_guard = NULL;
+	/* the message is read: what the RPC reads (check-server, provision-now)
+	 * is not the session's input */
+	reads = ncs_compat_read_pause();
 	reply = srv.cb.rpc(rpc, ns, srv.cb.arg);
+	ncs_compat_read_resume(reads);
 	poll_guard = guard;
 	return reply;
 }

@@ -11,13 +11,17 @@
  *   ncs_auth.c     listeners, passwords, keys, certificates
  *   ncs_ssh.c      what SSH offers: host keys and algorithm lists
  *   compat_libnetconf2.c
- *                  what libnetconf2 2.0 cannot do, worked around
+ *                  what libnetconf2 2.0 cannot do, worked around: the
+ *                  SSH algorithm lists, the message size and
+ *                  per-address handshake limits
  *
  * Locks, always taken in this order: a connection's mtx, d->cfg_lock,
  * srv.lock; ncs_ssh.c's own lock after d->cfg_lock, never with srv.lock.
  * srv.lock is never held while calling libnetconf2 or a callback of the
- * dispatcher.  Their place among the daemon's other locks (datastores,
- * the store, notifications, SNMP): agent/daemon/daemon.h.
+ * dispatcher.  compat_libnetconf2.c has one leaf lock of its own (the
+ * handshakes per address), taken inside libnetconf2's accept().  Their
+ * place among the daemon's other locks (datastores, the store,
+ * notifications, SNMP): agent/daemon/daemon.h.
  */
 #ifndef SA_NCS_INT_H
 #define SA_NCS_INT_H
@@ -28,6 +32,7 @@
 
 #include <libssh/server.h>
 
+#include "compat_libnetconf2.h"
 #include "ncs.h"
 
 #define NCS_BUCKETS 64			/* registry and connection hashes */
@@ -120,6 +125,8 @@ struct ncs_server {
 	uint64_t next_conn_id;
 	struct ncs_conn *q_head, **q_tail;
 	int max_sessions, idle_timeout;
+	size_t max_message;		/* max-message-size */
+	int max_unauth;			/* max-unauthenticated-per-source */
 	struct ncs_stats stats;
 	/* threads */
 	pthread_t event_thread, workers[NCS_WORKERS];

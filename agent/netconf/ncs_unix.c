@@ -53,9 +53,17 @@ handshake_main(void *arg)
 	struct handshake *h = arg;
 	struct nc_session *ns = NULL;
 	NC_MSG_TYPE m;
+	size_t max;
 
 	pthread_setname_np(pthread_self(), "ncs-unix-hello");
+	pthread_mutex_lock(&srv.lock);
+	max = srv.max_message;
+	pthread_mutex_unlock(&srv.lock);
+	ncs_compat_read_begin(NULL, NCS_IO_FD, h->fd, max);
 	m = nc_accept_inout(h->fd, h->fd, h->user, &ns);
+	if (ncs_compat_read_end(NULL))
+		sa_warn("a hello over max-message-size (%zu bytes) on the UNIX "
+		    "socket: closed", max);
 	pthread_mutex_lock(&srv.lock);
 	hs_forget(h->fd);
 	if (m == NC_MSG_BAD_HELLO)

@@ -24,6 +24,7 @@
 
 #include "../daemon/daemon.h"
 #include "../daemon/log.h"
+#include "../../src/sa_text.h"
 #include "prov.h"
 
 struct sa_prov {
@@ -115,7 +116,8 @@ attempt(struct sa_prov *p, uint64_t holder, const char *source, char *err,
 {
 	struct sa_prov_summary sum;
 	struct sa_store *st = p->d->st;
-	char why[sizeof(p->state.last_error)], id[SA_PROV_DEVICE_ID_MAX + 1];
+	char why[sizeof(p->state.last_error)], shown[sizeof(why)];
+	char id[SA_PROV_DEVICE_ID_MAX + 1];
 	time_t now;
 	int r;
 
@@ -127,7 +129,9 @@ attempt(struct sa_prov *p, uint64_t holder, const char *source, char *err,
 	device_id(p, id, sizeof(id));
 	r = sa_prov_attempt(st, *id != '\0' ? id : NULL, holder, source,
 	    &p->stop, &sum, why, sizeof(why));
-	log_result(r, &sum, source, why);
+	/* the reason may quote the server or its file: the one rule */
+	sa_text_escape_buf(shown, sizeof(shown), r != 0 ? why : "");
+	log_result(r, &sum, source, shown);
 	pthread_mutex_lock(&p->lock);
 	p->state.running = 0;
 	p->state.last_attempt = now;
@@ -140,12 +144,12 @@ attempt(struct sa_prov *p, uint64_t holder, const char *source, char *err,
 	} else {
 		p->state.last_result = SA_MAP_RESULT_FAILED;
 		snprintf(p->state.last_error, sizeof(p->state.last_error),
-		    "%s", why);
+		    "%s", shown);
 	}
 	pthread_mutex_unlock(&p->lock);
 	pthread_mutex_unlock(&p->run_lock);
 	if (r != 0)
-		snprintf(err, errlen, "%s", why);
+		snprintf(err, errlen, "%s", shown);
 	return r;
 }
 

@@ -140,6 +140,7 @@ struct snmp_val {
 
 void snmp_val_int(struct snmp_val *v, long n);
 void snmp_val_uint(struct snmp_val *v, u_char type, u_long n);
+void snmp_val_counter64(struct snmp_val *v, uint64_t n);
 void snmp_val_str(struct snmp_val *v, const void *p, size_t len);
 void snmp_val_cstr(struct snmp_val *v, const char *s);	/* NULL: "" */
 /* DateAndTime in UTC (11 octets); t == 0: the "never" value of 8 zeros. */

@@ -131,6 +131,15 @@ get_prov(struct sa_snmp *s, const struct scalar_row *row,
 	}
 }
 
+static void
+get_evictions(struct sa_snmp *s, const struct scalar_row *row,
+    const struct sa_map_node *n, struct snmp_val *v)
+{
+	(void)row;
+	(void)n;
+	snmp_val_counter64(v, sa_store_invalid_evictions(s->st));
+}
+
 /* Objects that stand for an RPC read as "nothing to do": idle(1) when a
  * value starts it (the map's mib_value), else a zero-length string. */
 static void
@@ -333,6 +342,7 @@ static const struct scalar_row scalars[] = {
 	{ K_STATE, SA_STATE_PROV_UNKNOWN_PARAMETERS, get_prov, NULL, 0 },
 	{ K_STATE, SA_STATE_PROV_POLICY_VERSION, get_setting_text, NULL,
 	    SA_POLICY_VERSION_MAX },
+	{ K_STATE, SA_STATE_INVALID_EVICTIONS, get_evictions, NULL, 0 },
 	{ K_OP, SA_OP_IMPORT, get_idle, check_file, 65535 },
 	{ K_OP, SA_OP_REMOVE, get_idle, check_fingerprint, 0 },
 	{ K_OP, SA_OP_PROVISION_NOW, get_prov_now, check_trigger, 0 },

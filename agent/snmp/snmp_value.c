@@ -26,6 +26,16 @@ snmp_val_uint(struct snmp_val *v, u_char type, u_long n)
 }
 
 void
+snmp_val_counter64(struct snmp_val *v, uint64_t n)
+{
+	v->type = ASN_COUNTER64;
+	v->u.c64.high = (u_long)(n >> 32);
+	v->u.c64.low = (u_long)(n & 0xffffffffUL);
+	v->p = &v->u.c64;
+	v->len = sizeof(v->u.c64);
+}
+
+void
 snmp_val_str(struct snmp_val *v, const void *p, size_t len)
 {
 	v->type = ASN_OCTET_STR;
@@ -149,11 +159,7 @@ static void
 get_seen_count(const struct sa_entry *e, time_t now, struct snmp_val *v)
 {
 	(void)now;
-	v->type = ASN_COUNTER64;
-	v->u.c64.high = (u_long)(e->seen_count >> 32);
-	v->u.c64.low = (u_long)(e->seen_count & 0xffffffffUL);
-	v->p = &v->u.c64;
-	v->len = sizeof(v->u.c64);
+	snmp_val_counter64(v, e->seen_count);
 }
 
 static void

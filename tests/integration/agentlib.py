@@ -126,3 +126,25 @@ def openssl(*args, input=None):
                           timeout=60)
 
 
+def s_server(cwd, pem, key):
+    """openssl s_server -WWW on a free port of 127.0.0.1, serving the files
+    of cwd with the certificate pem: (process, port)."""
+    port = free_port()
+    p = subprocess.Popen(["openssl", "s_server", "-accept", "127.0.0.1:%d" % port, "-cert", pem,
+                          "-key", key, "-quiet", "-WWW"], cwd=cwd, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    wait_port(port)
+    return p, port
+
+
+def snmp_get(port, *oids):
+    """snmpget -v2c -c public of numeric OIDs: (returncode, {oid: value})."""
+    r = subprocess.run(["snmpget", "-v2c", "-c", "public", "-t", "3", "-r", "1", "-On", "-Oe",
+                        "-OQ", "-M", "", "-m", "", "udp:127.0.0.1:%d" % port] + list(oids),
+                       capture_output=True, timeout=60, env=dict(os.environ, MIBS=""))
+    vals = {}
+    for line in r.stdout.decode(errors="replace").splitlines():
+        if " = " in line:
+            k, v = line.split(" = ", 1)
+            vals[k.lstrip(".")] = v
+    return r.returncode, vals
